@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Stubs: kernel facilities that have no effect on the free lists of a single
+ * zone driven by one thread. Each is a no-op or a constant here.
+ */
+#ifndef BPORT_LINUX_STUBS_H
+#define BPORT_LINUX_STUBS_H
+
+#include <stdbool.h>
+
+struct page;
+struct zone;
+
+/* spinlocks, irq state, lockdep, RCU */
+#define spin_lock_irq(lock)			do { } while (0)
+#define spin_unlock_irq(lock)			do { } while (0)
+#define spin_lock_irqsave(lock, flags)		do { (void)(flags); } while (0)
+#define spin_unlock_irqrestore(lock, flags)	do { (void)(flags); } while (0)
+#define lockdep_assert_held(lock)		do { } while (0)
+#define rcu_read_lock()				do { } while (0)
+#define rcu_read_unlock()			do { } while (0)
+
+/* tracepoints and vm events */
+#define trace_mm_page_alloc_zone_locked(...)	do { } while (0)
+#define trace_mm_page_alloc_extfrag(...)	do { } while (0)
+#define trace_mm_page_pcpu_drain(...)		do { } while (0)
+#define __count_vm_events(item, delta)		do { } while (0)
+
+/* CONFIG_DEBUG_PAGEALLOC off: no guard pages */
+static inline bool page_is_guard(struct page *page)
+{
+	(void)page;
+	return false;
+}
+
+static inline bool set_page_guard(struct zone *zone, struct page *page,
+				  unsigned int order)
+{
+	(void)zone; (void)page; (void)order;
+	return false;
+}
+
+static inline void clear_page_guard(struct zone *zone, struct page *page,
+				    unsigned int order)
+{
+	(void)zone; (void)page; (void)order;
+}
+
+/* CONFIG_SHUFFLE_PAGE_ALLOCATOR off */
+static inline bool is_shuffle_order(int order)
+{
+	(void)order;
+	return false;
+}
+
+static inline bool shuffle_pick_tail(void)
+{
+	return false;
+}
+
+/* not a crash kernel */
+static inline bool is_kdump_kernel(void)
+{
+	return false;
+}
+
+/* the reporting worker: scheduling is observed only through prdev->state */
+#define queue_delayed_work(wq, work, delay)	do { } while (0)
+#define msecs_to_jiffies(ms)			(ms)
+#define MSEC_PER_SEC				1000
+
+#endif /* BPORT_LINUX_STUBS_H */

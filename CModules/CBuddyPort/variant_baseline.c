@@ -1,0 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The baseline variant: Linux 7.3 as released. */
+#define BPORT_SEED_PATCH 0
+#define BPORT_VARIANT_NAME bport_baseline
+#include "port/variant.h"

@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+// SPDX-License-Identifier: GPL-2.0-only
+
+import PackageDescription
+
+let package = Package(
+    name: "verify-patch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "verify-patch", targets: ["verify-patch"]),
+        .library(name: "BuddyPort", targets: ["BuddyPort"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Linux 7.3's buddy allocator and page reporting, ported to user space in two
+        // variants (baseline, patched) from one source.
+        .target(
+            name: "CBuddyPort",
+            path: "CModules/CBuddyPort",
+            exclude: ["port", "PORTING.md"],
+            cSettings: [
+                .define("CONFIG_CMA", to: "1"),
+                .define("CONFIG_MEMORY_ISOLATION", to: "1"),
+                .define("CONFIG_PAGE_REPORTING", to: "1"),
+                .define("CONFIG_DEBUG_VM", to: "1"),
+            ]
+        ),
+        // The words port and model share: variants, geometry, snapshots, errors.
+        .target(name: "BuddyTypes"),
+        // Swift driver owning one port zone.
+        .target(name: "BuddyPort", dependencies: ["CBuddyPort", "BuddyTypes"]),
+        .executableTarget(
+            name: "verify-patch",
+            dependencies: [
+                "BuddyPort",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "BuddyPortTests", dependencies: ["BuddyPort"]),
+    ]
+)

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The Swift driver of the C port: one PortZone owns one bport_zone, created in init and
+// destroyed in deinit. Every C call's status goes through `check`, the one place that
+// turns port status codes into AllocatorError.
+
+import CBuddyPort
+@_exported import BuddyTypes
+
+/// One zone of the C port of Linux 7.3's buddy allocator, in one variant.
+public final class PortZone {
+    private let raw: OpaquePointer
+    public let variant: Variant
+    public let geometry: Geometry
+
+    public init(variant: Variant, geometry: Geometry) throws(AllocatorError) {
+        self.variant = variant
+        self.geometry = geometry
+        guard let g = Self.cGeometry(geometry) else {
+            throw .invalidGeometry(Self.geometryProblem(geometry))
+        }
+        var status: Int32 = 0
+        let made: OpaquePointer? = geometry.initialMigratetypes.isEmpty
+            ? withUnsafePointer(to: g) { bport_zone_create(Self.cVariant(variant), $0, &status) }
+            : geometry.initialMigratetypes.map { UInt8($0.rawValue) }.withUnsafeBufferPointer { mts in
+                var withTypes = g
+                withTypes.initial_migratetypes = mts.baseAddress
+                return withUnsafePointer(to: withTypes) {
+                    bport_zone_create(Self.cVariant(variant), $0, &status)
+                }
+            }
+        guard let made else {
+            if status == BPORT_ESYSTEM.rawValue {
+                fatalError("out of memory creating a zone of \(geometry.zonePages) pages")
+            }
+            throw .invalidGeometry(Self.geometryProblem(geometry))
+        }
+        raw = made
+    }
+
+    deinit {
+        bport_zone_destroy(raw)
+    }
+
+    /// Allocates 2^order pages the way rmqueue_buddy() does; nil when no block fits.
+    public func allocate(order: Int, migratetype: MigrateType,
+                         flags: AllocFlags = []) throws(AllocatorError) -> Int? {
+        guard (0 ... geometry.maxPageOrder).contains(order) else { throw .invalidOrder(order) }
+        var pfn: UInt64 = 0
+        let status = bport_alloc(raw, UInt32(order), UInt32(migratetype.rawValue),
+                                 flags.rawValue, &pfn)
+        if status == BPORT_NOMEM.rawValue { return nil }
+        try check(status, pfn: nil, order: order, migratetype: migratetype.rawValue,
+                  flags: flags.rawValue, pageblock: nil)
+        return Int(pfn)
+    }
+
+    /// Frees a live allocation the way __free_pages() does.
+    public func free(pfn: Int, order: Int) throws(AllocatorError) {
+        guard pfn >= 0 else { throw .pfnOutOfRange(pfn: pfn) }
+        guard order >= 0, order <= Geometry.orderLimit else { throw .invalidOrder(order) }
+        try check(bport_free(raw, UInt64(pfn), UInt32(order)), pfn: pfn, order: order,
+                  migratetype: nil, flags: nil, pageblock: nil)
+    }
+
+    /// Isolates one pageblock (start_isolate_page_range over it).
+    public func isolate(pageblock: Int) throws(AllocatorError) {
+        guard pageblock >= 0 else { throw .pageblockOutOfRange(pageblock) }
+        try check(bport_isolate(raw, UInt64(pageblock)), pfn: nil, order: nil,
+                  migratetype: nil, flags: nil, pageblock: pageblock)
+    }
+
+    /// Undoes the isolation of one pageblock (undo_isolate_page_range over it).
+    public func unisolate(pageblock: Int) throws(AllocatorError) {
+        guard pageblock >= 0 else { throw .pageblockOutOfRange(pageblock) }
+        try check(bport_unisolate(raw, UInt64(pageblock)), pfn: nil, order: nil,
+                  migratetype: nil, flags: nil, pageblock: pageblock)
+    }
+
+    /// Runs page_reporting_process_zone() once; `host` is the device's report().
+    public func reportingPass(host: HostReport) throws(AllocatorError) -> [ReportBatch] {
+        final class Context {
+            let host: HostReport
+            var batches: [ReportBatch] = []
+            init(host: @escaping HostReport) { self.host = host }
+        }
+        let (status, batches) = withoutActuallyEscaping(host) { host in
+            let context = Context(host: host)
+            let status = withExtendedLifetime(context) {
+                bport_report_pass(raw, { ctx, ranges, nents in
+                    let context = Unmanaged<Context>.fromOpaque(ctx!).takeUnretainedValue()
+                    let batch = (0 ..< Int(nents)).map {
+                        PfnRange(pfn: Int(ranges![$0].pfn), order: Int(ranges![$0].order))
+                    }
+                    let ok = context.host(batch)
+                    context.batches.append(ReportBatch(ranges: batch, succeeded: ok))
+                    return ok ? 0 : 1
+                }, Unmanaged.passUnretained(context).toOpaque())
+            }
+            return (status, context.batches)
+        }
+        try check(status, pfn: nil, order: nil, migratetype: nil, flags: nil, pageblock: nil)
+        return batches
+    }
+
+    /// Everything the zone lets one observe.
+    public func snapshot() -> Snapshot {
+        let nrPages = Int(bport_zone_pages(raw))
+        let nrBlocks = Int(bport_zone_pageblocks(raw))
+        let maxOrder = Int(bport_zone_max_order(raw))
+
+        var cPages = [bport_page_state](repeating: bport_page_state(), count: nrPages)
+        cPages.withUnsafeMutableBufferPointer { bport_read_pages(raw, $0.baseAddress) }
+        let pages = cPages.map {
+            PageState(flags: PageFlags(rawValue: $0.flags), isBuddy: $0.buddy, order: Int($0.order))
+        }
+
+        var cBlocks = [bport_pageblock_state](repeating: bport_pageblock_state(), count: nrBlocks)
+        cBlocks.withUnsafeMutableBufferPointer { bport_read_pageblocks(raw, $0.baseAddress) }
+        let pageblocks = cBlocks.map {
+            PageblockState(migratetype: MigrateType(rawValue: Int($0.migratetype)) ?? .unmovable,
+                           isolated: $0.isolated)
+        }
+
+        var freeLists: [[[Int]]] = []
+        var buffer = [UInt64](repeating: 0, count: nrPages)
+        for order in 0 ... maxOrder {
+            var lists: [[Int]] = []
+            for mt in 0 ..< MigrateType.count {
+                let n = buffer.withUnsafeMutableBufferPointer {
+                    bport_read_free_list(raw, UInt32(order), UInt32(mt), $0.baseAddress,
+                                         UInt64($0.count))
+                }
+                lists.append(buffer.prefix(Int(n)).map { Int($0) })
+            }
+            freeLists.append(lists)
+        }
+
+        var c = bport_counters()
+        bport_read_counters(raw, &c)
+        let nrFree = withUnsafeBytes(of: c.nr_free) { raw in
+            (0 ... maxOrder).map { Int(raw.load(fromByteOffset: $0 * 8, as: UInt64.self)) }
+        }
+        let counters = Counters(freePages: Int(c.nr_free_pages),
+                                freePagesBlocks: Int(c.nr_free_pages_blocks),
+                                freeCMAPages: Int(c.nr_free_cma_pages),
+                                freeHighAtomic: Int(c.nr_free_highatomic),
+                                isolatedPageblocks: Int(c.nr_isolate_pageblock),
+                                nrFree: nrFree)
+        return Snapshot(pages: pages, pageblocks: pageblocks, freeLists: freeLists,
+                        counters: counters)
+    }
+
+    /// The order of the live allocation headed at `pfn`, if there is one.
+    public func allocationOrder(at pfn: Int) -> Int? {
+        guard pfn >= 0 else { return nil }
+        let order = bport_allocation_order(raw, UInt64(pfn))
+        return order < 0 ? nil : Int(order)
+    }
+
+    /// How many kernel checks fired since creation or the last clearViolations().
+    public var violationCount: Int { Int(bport_violation_count(raw)) }
+
+    /// The checks that fired, oldest first (the first BPORT_VIOLATIONS_KEPT of them).
+    public var violations: [Violation] {
+        var out: [Violation] = []
+        var v = bport_violation()
+        var i: UInt64 = 0
+        while bport_violation_at(raw, i, &v) {
+            out.append(Violation(check: String(cString: v.check),
+                                 condition: String(cString: v.condition),
+                                 function: String(cString: v.function),
+                                 line: Int(v.line), pfn: v.pfn < 0 ? nil : Int(v.pfn)))
+            i += 1
+        }
+        return out
+    }
+
+    public func clearViolations() {
+        bport_clear_violations(raw)
+    }
+
+    // MARK: - C boundary
+
+    private func check(_ status: Int32, pfn: Int?, order: Int?, migratetype: Int?,
+                       flags: UInt32?, pageblock: Int?) throws(AllocatorError) {
+        switch status {
+        case BPORT_OK.rawValue: return
+        case BPORT_EPFN.rawValue: throw .pfnOutOfRange(pfn: pfn ?? -1)
+        case BPORT_EALIGN.rawValue: throw .unalignedPfn(pfn: pfn ?? -1, order: order ?? -1)
+        case BPORT_EORDER.rawValue: throw .invalidOrder(order ?? -1)
+        case BPORT_EMIGRATETYPE.rawValue: throw .invalidMigratetype(migratetype ?? -1)
+        case BPORT_EFLAGS.rawValue: throw .invalidFlags(flags ?? 0)
+        case BPORT_ENOTALLOCATED.rawValue: throw .notAllocated(pfn: pfn ?? -1, order: order ?? -1)
+        case BPORT_EPAGEBLOCK.rawValue: throw .pageblockOutOfRange(pageblock ?? -1)
+        case BPORT_EISOLATED.rawValue: throw .alreadyIsolated(pageblock: pageblock ?? -1)
+        case BPORT_ENOTISOLATED.rawValue: throw .notIsolated(pageblock: pageblock ?? -1)
+        case BPORT_EREENTERED.rawValue: throw .reentered
+        default: fatalError("bport status \(status) has no Swift error")
+        }
+    }
+
+    private static func cVariant(_ v: Variant) -> bport_variant {
+        v == .patched ? BPORT_PATCHED : BPORT_BASELINE
+    }
+
+    private static func cGeometry(_ g: Geometry) -> bport_geometry? {
+        guard geometryProblem(g).isEmpty else { return nil }
+        return bport_geometry(nr_pageblocks: UInt32(g.nrPageblocks),
+                              pageblock_order: UInt32(g.pageblockOrder),
+                              max_page_order: UInt32(g.maxPageOrder),
+                              page_reporting_order: UInt32(g.pageReportingOrder),
+                              reporting_capacity: UInt32(g.reportingCapacity),
+                              initial_migratetypes: nil)
+    }
+
+    /// Why the port would refuse a geometry; empty when it accepts it.
+    static func geometryProblem(_ g: Geometry) -> String {
+        if g.nrPageblocks < 1 { return "nrPageblocks must be at least 1" }
+        if g.maxPageOrder < 0 || g.maxPageOrder > Geometry.orderLimit {
+            return "maxPageOrder must be 0...\(Geometry.orderLimit)"
+        }
+        if g.pageblockOrder < 0 || g.pageblockOrder > g.maxPageOrder {
+            return "pageblockOrder must be 0...maxPageOrder"
+        }
+        if g.pageReportingOrder < 0 || g.pageReportingOrder > g.maxPageOrder {
+            return "pageReportingOrder must be 0...maxPageOrder"
+        }
+        if g.reportingCapacity < 1 || g.reportingCapacity > Int(BPORT_CAPACITY_LIMIT) {
+            return "reportingCapacity must be 1...\(BPORT_CAPACITY_LIMIT)"
+        }
+        if g.nrPageblocks > Geometry.pageLimit || g.zonePages > Geometry.pageLimit {
+            return "the zone may hold at most \(Geometry.pageLimit) pages"
+        }
+        if !g.initialMigratetypes.isEmpty {
+            if g.initialMigratetypes.count != g.nrPageblocks {
+                return "initialMigratetypes needs one entry per pageblock"
+            }
+            if g.initialMigratetypes.contains(where: { ![.unmovable, .movable, .reclaimable, .cma].contains($0) }) {
+                return "initial migratetypes must be unmovable, movable, reclaimable or cma"
+            }
+        }
+        return ""
+    }
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+import BuddyPort
+import Testing
+
+@Suite("Invalid calls are refused and change nothing")
+struct InvalidCallTests {
+    enum Call: CustomTestStringConvertible, Sendable {
+        case allocate(order: Int, mt: MigrateType, flags: AllocFlags)
+        case free(pfn: Int, order: Int)
+        case isolate(Int)
+        case unisolate(Int)
+
+        var testDescription: String {
+            switch self {
+            case .allocate(let o, let mt, let f): "allocate(order: \(o), \(mt), flags: \(f.rawValue))"
+            case .free(let pfn, let o): "free(pfn: \(pfn), order: \(o))"
+            case .isolate(let pb): "isolate(\(pb))"
+            case .unisolate(let pb): "unisolate(\(pb))"
+            }
+        }
+
+        func run(on zone: PortZone) throws(AllocatorError) {
+            switch self {
+            case .allocate(let o, let mt, let f): _ = try zone.allocate(order: o, migratetype: mt, flags: f)
+            case .free(let pfn, let o): try zone.free(pfn: pfn, order: o)
+            case .isolate(let pb): try zone.isolate(pageblock: pb)
+            case .unisolate(let pb): try zone.unisolate(pageblock: pb)
+            }
+        }
+    }
+
+    // tiny64 prepared as: order-1 movable allocation at 0 (0-1 allocated), pageblock 7
+    // isolated.
+    static let cases: [(Call, AllocatorError)] = [
+        (.allocate(order: 5, mt: .movable, flags: []), .invalidOrder(5)),
+        (.allocate(order: -1, mt: .movable, flags: []), .invalidOrder(-1)),
+        (.allocate(order: 0, mt: .highAtomic, flags: []), .invalidMigratetype(3)),
+        (.allocate(order: 0, mt: .cma, flags: []), .invalidMigratetype(4)),
+        (.allocate(order: 0, mt: .isolate, flags: []), .invalidMigratetype(5)),
+        (.allocate(order: 0, mt: .movable, flags: AllocFlags(rawValue: 4)), .invalidFlags(4)),
+        (.allocate(order: 0, mt: .unmovable, flags: .cma), .invalidFlags(2)),
+        (.free(pfn: 64, order: 0), .pfnOutOfRange(pfn: 64)),
+        (.free(pfn: -3, order: 0), .pfnOutOfRange(pfn: -3)),
+        (.free(pfn: 0, order: 5), .invalidOrder(5)),
+        (.free(pfn: 1, order: 1), .unalignedPfn(pfn: 1, order: 1)),
+        (.free(pfn: 0, order: 0), .notAllocated(pfn: 0, order: 0)),
+        (.free(pfn: 0, order: 2), .notAllocated(pfn: 0, order: 2)),
+        (.free(pfn: 2, order: 1), .notAllocated(pfn: 2, order: 1)),
+        (.free(pfn: 8, order: 3), .notAllocated(pfn: 8, order: 3)),
+        (.isolate(8), .pageblockOutOfRange(8)),
+        (.isolate(-1), .pageblockOutOfRange(-1)),
+        (.isolate(7), .alreadyIsolated(pageblock: 7)),
+        (.unisolate(0), .notIsolated(pageblock: 0)),
+        (.unisolate(8), .pageblockOutOfRange(8)),
+    ]
+
+    @Test(arguments: Variant.allCases)
+    func refused(variant: Variant) throws {
+        let zone = try PortZone(variant: variant, geometry: .tiny64)
+        #expect(try zone.allocate(order: 1, migratetype: .movable) == 0)
+        try zone.isolate(pageblock: 7)
+        let before = zone.snapshot()
+        for (call, error) in Self.cases {
+            #expect(throws: error, "\(call.testDescription)") { try call.run(on: zone) }
+            #expect(zone.snapshot() == before, "\(call.testDescription) changed the zone")
+        }
+        // The zone still works as if nothing had been tried.
+        try zone.free(pfn: 0, order: 1)
+        try zone.unisolate(pageblock: 7)
+        #expect(zone.snapshot().freeLists[4][1] == [0, 16, 32, 48])
+        expectNoViolations(zone)
+    }
+
+    @Test func invalidGeometries() {
+        let bad: [Geometry] = [
+            Geometry(nrPageblocks: 0, pageblockOrder: 2, maxPageOrder: 3, pageReportingOrder: 1, reportingCapacity: 2),
+            Geometry(nrPageblocks: 4, pageblockOrder: 4, maxPageOrder: 3, pageReportingOrder: 1, reportingCapacity: 2),
+            Geometry(nrPageblocks: 4, pageblockOrder: 2, maxPageOrder: 13, pageReportingOrder: 1, reportingCapacity: 2),
+            Geometry(nrPageblocks: 4, pageblockOrder: 2, maxPageOrder: 3, pageReportingOrder: 4, reportingCapacity: 2),
+            Geometry(nrPageblocks: 4, pageblockOrder: 2, maxPageOrder: 3, pageReportingOrder: 1, reportingCapacity: 0),
+            Geometry(nrPageblocks: 4, pageblockOrder: 2, maxPageOrder: 3, pageReportingOrder: 1, reportingCapacity: 257),
+            Geometry(nrPageblocks: 1 << 20, pageblockOrder: 3, maxPageOrder: 3, pageReportingOrder: 1, reportingCapacity: 2),
+            Geometry(nrPageblocks: 2, pageblockOrder: 2, maxPageOrder: 3, pageReportingOrder: 1, reportingCapacity: 2,
+                     initialMigratetypes: [.movable]),
+            Geometry(nrPageblocks: 2, pageblockOrder: 2, maxPageOrder: 3, pageReportingOrder: 1, reportingCapacity: 2,
+                     initialMigratetypes: [.movable, .isolate]),
+        ]
+        for g in bad {
+            #expect(throws: AllocatorError.self, "\(g)") { _ = try PortZone(variant: .baseline, geometry: g) }
+        }
+    }
+
+    // A host that calls back into the zone it is reporting for gets .reentered, and the
+    // pass goes on as if the inner call had not been made.
+    @Test(arguments: Variant.allCases)
+    func reentry(variant: Variant) throws {
+        let zone = try PortZone(variant: variant, geometry: .tiny64)
+        var inner: [AllocatorError] = []
+        let batches = try zone.reportingPass { _ in
+            do throws(AllocatorError) { _ = try zone.allocate(order: 0, migratetype: .movable) } catch { inner.append(error) }
+            do throws(AllocatorError) { try zone.isolate(pageblock: 0) } catch { inner.append(error) }
+            do throws(AllocatorError) { _ = try zone.reportingPass { _ in true } } catch { inner.append(error) }
+            return true
+        }
+        #expect(inner == [.reentered, .reentered, .reentered, .reentered, .reentered, .reentered])
+        #expect(batches.count == 2)
+        #expect(zone.snapshot().reportedHeads == [0, 16, 32, 48])
+        expectNoViolations(zone)
+    }
+
+    // Creating and destroying many zones leaks nothing measurable; run under
+    // `swift test --sanitize=address` for the leak check itself.
+    @Test func manyZones() throws {
+        for i in 0 ..< 2000 {
+            let zone = try PortZone(variant: i % 2 == 0 ? .baseline : .patched, geometry: .tiny64)
+            #expect(try zone.allocate(order: i % 5, migratetype: .movable) != nil)
+        }
+    }
+}
