@@ -124,7 +124,7 @@ if [ "$want_source" = 1 ]; then
 fi
 
 if [ "$want_dbg" = 1 ]; then
-  dbg_pkg=$(newest '^linux-image-7\.[0-9.]+-[0-9]+-cloud-amd64-dbg$')
+  dbg_pkg=$(newest '^linux-image-7\.[0-9.]+[-+][0-9a-z.+~-]*cloud-amd64-dbg$')
   if [ -z "$dbg_pkg" ]; then
     echo "fetch-kernel.sh: no linux-image-7.x cloud-amd64 debug package in suites '$suites'" >&2
     exit 1
