@@ -27,6 +27,13 @@ let package = Package(
                 .define("CONFIG_DEBUG_VM", to: "1"),
             ]
         ),
+        // libelf and libdw, as Debian packages them.
+        .systemLibrary(name: "CLibElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
+        .systemLibrary(name: "CLibDW", pkgConfig: "libdw", providers: [.apt(["libdw-dev"])]),
+        // ELF symbols (libelf) and DWARF prototypes (libdwfl) of built kernel objects.
+        .target(name: "KernelObjects", dependencies: ["CLibElf", "CLibDW"]),
+        // Unified diffs, mbox files and mail-archive renderings of patches.
+        .target(name: "PatchReader"),
         // The words port and model share: variants, geometry, snapshots, errors.
         .target(name: "BuddyTypes"),
         // Swift driver owning one port zone.
@@ -39,5 +46,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BuddyPortTests", dependencies: ["BuddyPort"]),
+        .testTarget(name: "KernelObjectsTests", dependencies: ["KernelObjects"]),
+        .testTarget(name: "PatchReaderTests", dependencies: ["PatchReader"]),
     ]
 )

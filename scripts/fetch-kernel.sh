@@ -135,8 +135,15 @@ if [ "$want_dbg" = 1 ]; then
   if [ ! -f "$vmlinux" ]; then
     deb=$(download "$dbg_pkg")
     mkdir -p "$cache/vmlinux/$kver"
-    dpkg-deb --fsys-tarfile "$deb" | tar -x -O --wildcards "*/vmlinux-$kver" > "$vmlinux.tmp"
-    mv "$vmlinux.tmp" "$vmlinux"
+    rm -rf "$vmlinux.d"; mkdir -p "$vmlinux.d"
+    # The package holds the image once and links to it from other paths.
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$vmlinux.d" --wildcards '*vmlinux*'
+    real=$(find "$vmlinux.d" -type f -name 'vmlinux*' -size +1M | head -n 1)
+    if [ -z "$real" ]; then
+      echo "fetch-kernel.sh: no vmlinux image in $deb" >&2
+      exit 1
+    fi
+    mv "$real" "$vmlinux"; rm -rf "$vmlinux.d"
   fi
   echo "fetch-kernel.sh: took $dbg_pkg $dbg_ver" >&2
   echo "VMLINUX=$vmlinux"

@@ -204,17 +204,27 @@ uint32_t bport_zone_max_order(const struct bport_zone *z)
 	return z->max_order;
 }
 
-void bport_read_pages(const struct bport_zone *z, struct bport_page_state *out)
+uint64_t bport_read_page_range(const struct bport_zone *z, uint64_t start,
+			       uint64_t count, struct bport_page_state *out)
 {
-	unsigned long pfn, n = zone_pages(z);
+	unsigned long pfn, n = zone_pages(z), end;
 
-	for (pfn = 0; pfn < n; pfn++) {
+	if (start >= n)
+		return 0;
+	end = count > n - start ? n : start + count;
+	for (pfn = start; pfn < end; pfn++) {
 		const struct page *page = &z->mem_map[pfn];
 
-		out[pfn].flags = page->flags.f;
-		out[pfn].order = (uint32_t)page->private;
-		out[pfn].buddy = PageBuddy(page);
+		out[pfn - start].flags = page->flags.f;
+		out[pfn - start].order = (uint32_t)page->private;
+		out[pfn - start].buddy = PageBuddy(page);
 	}
+	return end - start;
+}
+
+void bport_read_pages(const struct bport_zone *z, struct bport_page_state *out)
+{
+	bport_read_page_range(z, 0, zone_pages(z), out);
 }
 
 void bport_read_pageblocks(const struct bport_zone *z,

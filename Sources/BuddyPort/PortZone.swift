@@ -105,50 +105,66 @@ public final class PortZone {
 
     /// Everything the zone lets one observe.
     public func snapshot() -> Snapshot {
-        let nrPages = Int(bport_zone_pages(raw))
-        let nrBlocks = Int(bport_zone_pageblocks(raw))
-        let maxOrder = Int(bport_zone_max_order(raw))
+        Snapshot(pages: pages(in: 0 ..< geometry.zonePages), pageblocks: pageblocks(),
+                 freeLists: freeLists(), counters: counters())
+    }
 
-        var cPages = [bport_page_state](repeating: bport_page_state(), count: nrPages)
-        cPages.withUnsafeMutableBufferPointer { bport_read_pages(raw, $0.baseAddress) }
-        let pages = cPages.map {
+    /// The pages of `range`, clipped to the zone.
+    public func pages(in range: Range<Int>) -> [PageState] {
+        let start = max(0, range.lowerBound)
+        let count = max(0, range.upperBound - start)
+        var c = [bport_page_state](repeating: bport_page_state(), count: count)
+        let n = c.withUnsafeMutableBufferPointer {
+            bport_read_page_range(raw, UInt64(start), UInt64(count), $0.baseAddress)
+        }
+        return c.prefix(Int(n)).map {
             PageState(flags: PageFlags(rawValue: $0.flags), isBuddy: $0.buddy, order: Int($0.order))
         }
+    }
 
-        var cBlocks = [bport_pageblock_state](repeating: bport_pageblock_state(), count: nrBlocks)
-        cBlocks.withUnsafeMutableBufferPointer { bport_read_pageblocks(raw, $0.baseAddress) }
-        let pageblocks = cBlocks.map {
-            PageblockState(migratetype: MigrateType(rawValue: Int($0.migratetype)) ?? .unmovable,
-                           isolated: $0.isolated)
-        }
-
-        var freeLists: [[[Int]]] = []
-        var buffer = [UInt64](repeating: 0, count: nrPages)
-        for order in 0 ... maxOrder {
-            var lists: [[Int]] = []
-            for mt in 0 ..< MigrateType.count {
-                let n = buffer.withUnsafeMutableBufferPointer {
-                    bport_read_free_list(raw, UInt32(order), UInt32(mt), $0.baseAddress,
-                                         UInt64($0.count))
+    /// Every free list, `[order][migratetype]`, head to tail.
+    public func freeLists() -> [[[Int]]] {
+        let maxOrder = Int(bport_zone_max_order(raw))
+        var buffer = [UInt64](repeating: 0, count: 64)
+        return (0 ... maxOrder).map { order in
+            (0 ..< MigrateType.count).map { mt in
+                while true {
+                    let n = buffer.withUnsafeMutableBufferPointer {
+                        bport_read_free_list(raw, UInt32(order), UInt32(mt), $0.baseAddress,
+                                             UInt64($0.count))
+                    }
+                    if Int(n) <= buffer.count { return buffer.prefix(Int(n)).map { Int($0) } }
+                    buffer = [UInt64](repeating: 0, count: Int(n))
                 }
-                lists.append(buffer.prefix(Int(n)).map { Int($0) })
             }
-            freeLists.append(lists)
         }
+    }
 
+    /// The zone's counters.
+    public func counters() -> Counters {
+        let maxOrder = Int(bport_zone_max_order(raw))
         var c = bport_counters()
         bport_read_counters(raw, &c)
         let nrFree = withUnsafeBytes(of: c.nr_free) { raw in
             (0 ... maxOrder).map { Int(raw.load(fromByteOffset: $0 * 8, as: UInt64.self)) }
         }
-        let counters = Counters(freePages: Int(c.nr_free_pages),
-                                freePagesBlocks: Int(c.nr_free_pages_blocks),
-                                freeCMAPages: Int(c.nr_free_cma_pages),
-                                freeHighAtomic: Int(c.nr_free_highatomic),
-                                isolatedPageblocks: Int(c.nr_isolate_pageblock),
-                                nrFree: nrFree)
-        return Snapshot(pages: pages, pageblocks: pageblocks, freeLists: freeLists,
-                        counters: counters)
+        return Counters(freePages: Int(c.nr_free_pages),
+                        freePagesBlocks: Int(c.nr_free_pages_blocks),
+                        freeCMAPages: Int(c.nr_free_cma_pages),
+                        freeHighAtomic: Int(c.nr_free_highatomic),
+                        isolatedPageblocks: Int(c.nr_isolate_pageblock),
+                        nrFree: nrFree)
+    }
+
+    /// Every pageblock's bits.
+    public func pageblocks() -> [PageblockState] {
+        var c = [bport_pageblock_state](repeating: bport_pageblock_state(),
+                                        count: Int(bport_zone_pageblocks(raw)))
+        c.withUnsafeMutableBufferPointer { bport_read_pageblocks(raw, $0.baseAddress) }
+        return c.map {
+            PageblockState(migratetype: MigrateType(rawValue: Int($0.migratetype)) ?? .unmovable,
+                           isolated: $0.isolated)
+        }
     }
 
     /// The order of the live allocation headed at `pfn`, if there is one.

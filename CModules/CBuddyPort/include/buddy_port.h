@@ -133,6 +133,9 @@ uint64_t bport_zone_pageblocks(const struct bport_zone *zone);
 uint32_t bport_zone_max_order(const struct bport_zone *zone);
 /* out holds bport_zone_pages() entries */
 void bport_read_pages(const struct bport_zone *zone, struct bport_page_state *out);
+/* The pages of [start, start + count) clipped to the zone; returns how many were read. */
+uint64_t bport_read_page_range(const struct bport_zone *zone, uint64_t start,
+			       uint64_t count, struct bport_page_state *out);
 /* out holds bport_zone_pageblocks() entries */
 void bport_read_pageblocks(const struct bport_zone *zone,
 			   struct bport_pageblock_state *out);

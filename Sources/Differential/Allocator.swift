@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// One interface over the C port and the Swift model, so the engine drives both alike.
+
+import BuddyModel
+import BuddyPort
+
+/// An allocator the differential engine can drive and observe.
+protocol DrivenAllocator {
+    mutating func apply(_ op: Operation) -> Outcome
+    func freeLists() -> [[[Int]]]
+    func counters() -> Counters
+    func pageblocks() -> [PageblockState]
+    func pages(in range: Range<Int>) -> [PageState]
+    var violations: [Violation] { get }
+}
+
+/// A host that fails the batches at the given indices of one pass and accepts the rest.
+func hostFailing(_ failing: [Int]) -> HostReport {
+    var index = 0
+    let failing = Set(failing)
+    return { _ in defer { index += 1 }; return !failing.contains(index) }
+}
+
+extension PortZone: DrivenAllocator {
+    func apply(_ op: Operation) -> Outcome {
+        do throws(AllocatorError) {
+            switch op {
+            case .allocate(let order, let mt, let flags):
+                return .allocated(try allocate(order: order, migratetype: mt, flags: flags))
+            case .free(let pfn, let order):
+                try free(pfn: pfn, order: order)
+            case .isolate(let pb):
+                try isolate(pageblock: pb)
+            case .unisolate(let pb):
+                try unisolate(pageblock: pb)
+            case .report(let failing):
+                return .reported(try reportingPass(host: hostFailing(failing)))
+            }
+            return .done
+        } catch {
+            return .refused(error)
+        }
+    }
+}
+
+extension BuddyModel: DrivenAllocator {
+    mutating func apply(_ op: Operation) -> Outcome {
+        do throws(AllocatorError) {
+            switch op {
+            case .allocate(let order, let mt, let flags):
+                return .allocated(try allocate(order: order, migratetype: mt, flags: flags))
+            case .free(let pfn, let order):
+                try free(pfn: pfn, order: order)
+            case .isolate(let pb):
+                try isolate(pageblock: pb)
+            case .unisolate(let pb):
+                try unisolate(pageblock: pb)
+            case .report(let failing):
+                return .reported(reportingPass(host: hostFailing(failing)))
+            }
+            return .done
+        } catch {
+            return .refused(error)
+        }
+    }
+
+    func freeLists() -> [[[Int]]] {
+        (0 ... geometry.maxPageOrder).map { order in
+            MigrateType.allCases.map { freeList(order: order, migratetype: $0) }
+        }
+    }
+
+    func counters() -> Counters { counters }
+
+    func pageblocks() -> [PageblockState] { snapshotPageblocks() }
+}

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The operations a differential run applies to both allocators, written so that a
+// printed list can be pasted back into Swift as a regression case.
+
+import BuddyTypes
+
+/// One call into an allocator. Frees name their pfn and order, so a list stays
+/// meaningful when shrinking removes the allocation it refers to (the call is then
+/// refused, identically on both sides).
+public enum Operation: Hashable, Codable, Sendable, CustomStringConvertible {
+    case allocate(order: Int, migratetype: MigrateType, flags: AllocFlags)
+    case free(pfn: Int, order: Int)
+    case isolate(pageblock: Int)
+    case unisolate(pageblock: Int)
+    /// A reporting pass whose host fails the batches at these indices (0-based, in call
+    /// order) and accepts the others.
+    case report(failing: [Int])
+
+    public var description: String {
+        switch self {
+        case .allocate(let order, let mt, let flags):
+            ".allocate(order: \(order), migratetype: .\(Self.name(mt)), flags: \(Self.flagsSource(flags)))"
+        case .free(let pfn, let order): ".free(pfn: \(pfn), order: \(order))"
+        case .isolate(let pb): ".isolate(pageblock: \(pb))"
+        case .unisolate(let pb): ".unisolate(pageblock: \(pb))"
+        case .report(let failing): ".report(failing: \(failing))"
+        }
+    }
+
+    static func name(_ mt: MigrateType) -> String {
+        switch mt {
+        case .unmovable: "unmovable"
+        case .movable: "movable"
+        case .reclaimable: "reclaimable"
+        case .highAtomic: "highAtomic"
+        case .cma: "cma"
+        case .isolate: "isolate"
+        }
+    }
+
+    static func flagsSource(_ flags: AllocFlags) -> String {
+        var parts: [String] = []
+        if flags.contains(.noFragment) { parts.append(".noFragment") }
+        if flags.contains(.cma) { parts.append(".cma") }
+        let rest = flags.subtracting([.noFragment, .cma])
+        if !rest.isEmpty { parts.append("AllocFlags(rawValue: \(rest.rawValue))") }
+        return "[\(parts.joined(separator: ", "))]"
+    }
+}
+
+/// What an operation returned.
+public enum Outcome: Hashable, Sendable, CustomStringConvertible {
+    case allocated(Int?)
+    case done
+    case refused(AllocatorError)
+    case reported([ReportBatch])
+
+    public var description: String {
+        switch self {
+        case .allocated(let pfn): pfn.map { "allocated pfn \($0)" } ?? "allocation failed"
+        case .done: "done"
+        case .refused(let error): "refused: \(error)"
+        case .reported(let batches):
+            "reported " + (batches.isEmpty ? "nothing" : batches.map {
+                "[\($0.ranges.map(\.description).joined(separator: ", "))]\($0.succeeded ? "" : " (failed)")"
+            }.joined(separator: " "))
+        }
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64), so a seed names one run everywhere.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

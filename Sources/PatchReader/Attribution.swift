@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+/// Places each changed line of a patch's C files in the function that encloses it.
+enum Attributor {
+    /// Files whose hunks are read as C.
+    static func isC(_ path: String) -> Bool {
+        path.isEmpty || path.hasSuffix(".c") || path.hasSuffix(".h")
+    }
+
+    private struct Candidate {
+        var prototype: Prototype
+        var basis: TouchedFunction.Basis
+        var rank: Int { Self.rank(basis) }
+
+        static func rank(_ basis: TouchedFunction.Basis) -> Int {
+            switch basis {
+            case .hunk: 3
+            case .headerAndHunk: 2
+            case .headerSection: 1
+            }
+        }
+    }
+
+    /// What is known about one function across the hunks of one file.
+    private struct Record {
+        var name: String
+        var hunks: [Int] = []
+        var evidence: [String] = []
+        var noted: Set<String> = []
+        var before: Candidate?
+        var after: Candidate?
+        /// A header section's prototype: true of the file before the patch, and after it
+        /// unless a hunk changes the head.
+        var headerPrototype: Prototype?
+        var headChanged = false
+        var addedDefinition = false
+        var removedDefinition = false
+        var onOldSide = false
+        var onNewSide = false
+        var touched = false
+
+        mutating func offer(_ prototype: Prototype?, basis: TouchedFunction.Basis?, old: Bool) {
+            guard let prototype, let basis else { return }
+            let candidate = Candidate(prototype: prototype, basis: basis)
+            if old {
+                if before == nil || candidate.rank > before!.rank { before = candidate }
+            } else {
+                if after == nil || candidate.rank > after!.rank { after = candidate }
+            }
+        }
+
+        mutating func note(_ line: String) {
+            if noted.insert(line).inserted { evidence.append(line) }
+        }
+    }
+
+    static func attribute(_ patch: Patch) -> Attribution {
+        var functions: [TouchedFunction] = []
+        var unattributed: [UnattributedChange] = []
+        for file in patch.files where isC(file.path) && !file.isBinary {
+            let (f, u) = attribute(file)
+            functions += f
+            unattributed += u
+        }
+        return Attribution(functions: functions, unattributed: unattributed)
+    }
+
+    private static func attribute(_ file: FilePatch) -> ([TouchedFunction], [UnattributedChange]) {
+        var records: [String: Record] = [:]
+        var touchOrder: [String] = []
+        var unattributed: [UnattributedChange] = []
+
+        func withRecord(_ name: String, _ body: (inout Record) -> Void) {
+            if records[name] == nil { records[name] = Record(name: name) }
+            body(&records[name]!)
+        }
+
+        for hunk in file.hunks {
+            let header = HeaderSection(hunk.section)
+            let indented = hunk.lines.contains { $0.text.hasPrefix("\t") || $0.text.hasPrefix("  ") }
+            var oldStream: [StreamLine] = [], newStream: [StreamLine] = []
+            var oldIndex = [Int](repeating: -1, count: hunk.lines.count)
+            var newIndex = [Int](repeating: -1, count: hunk.lines.count)
+            for (j, line) in hunk.lines.enumerated() {
+                let s = StreamLine(text: Substring(line.text), hunkLine: j, kind: line.kind)
+                if line.kind != .added {
+                    oldIndex[j] = oldStream.count
+                    oldStream.append(s)
+                }
+                if line.kind != .removed {
+                    newIndex[j] = newStream.count
+                    newStream.append(s)
+                }
+            }
+            let oldScan = FunctionScanner.scan(oldStream, header: header, indented: indented)
+            let newScan = FunctionScanner.scan(newStream, header: header, indented: indented)
+
+            // A continuation join stands only if neither side's body uses a name the
+            // joined parameter list leaves undeclared.
+            var undeclared: [String] = []
+            for scan in [oldScan, newScan] {
+                for def in scan.definitions {
+                    for name in def.undeclared where !undeclared.contains(name) { undeclared.append(name) }
+                }
+            }
+            let joinRejected = !undeclared.isEmpty
+
+            // Prototypes the hunk shows, whether or not it changes those functions.
+            for (scan, stream, old) in [(oldScan, oldStream, true), (newScan, newStream, false)] {
+                for def in scan.definitions {
+                    guard let name = def.name else { continue }
+                    let headLines = (def.beginsAboveHunk ? 0 : def.startLine)...def.braceLine
+                    let headKinds = headLines.map { stream[$0].kind }
+                    withRecord(name) { r in
+                        if old { r.onOldSide = true } else { r.onNewSide = true }
+                        if !(def.isContinuation && joinRejected) {
+                            r.offer(def.prototype, basis: def.basis, old: old)
+                        }
+                        if headKinds.contains(where: { $0 != .context }) { r.headChanged = true }
+                        if !def.beginsAboveHunk, stream[def.startLine].kind == .added { r.addedDefinition = true }
+                        if !def.beginsAboveHunk, stream[def.startLine].kind == .removed { r.removedDefinition = true }
+                    }
+                }
+            }
+            if let name = header.functionName,
+               oldScan.owners.contains(.header) || newScan.owners.contains(.header)
+                || oldScan.definitions.contains(where: { $0.beginsAboveHunk }) {
+                withRecord(name) { r in
+                    r.onOldSide = true
+                    if let p = header.prototype { r.headerPrototype = p }
+                }
+            }
+
+            // Each changed line, in hunk order, and the function that encloses it.
+            var outside: [Int] = [], unnamed: [Int] = []
+            for (j, line) in hunk.lines.enumerated() where line.kind != .context {
+                let old = line.kind == .removed
+                let scan = old ? oldScan : newScan
+                let stream = old ? oldStream : newStream
+                let s = old ? oldIndex[j] : newIndex[j]
+                let code = scan.isCode[s]
+                let owner = scan.owners[s]
+                if !code {
+                    // A blank or comment line goes with the code after it: a comment just
+                    // above a definition is not part of the function before it.
+                    if let next = (s + 1..<stream.count).first(where: { scan.isCode[$0] }),
+                       scan.owners[next] != owner {
+                        continue
+                    }
+                }
+                switch owner {
+                case .definition(let d):
+                    let def = scan.definitions[d]
+                    withRecord(def.name!) { r in
+                        if !r.touched { touchOrder.append(r.name) }
+                        r.touched = true
+                        if r.hunks.last != hunk.index { r.hunks.append(hunk.index) }
+                        r.note(evidence(for: def, hunk: hunk, header: header, stream: stream,
+                                        undeclared: joinRejected ? undeclared : []))
+                    }
+                case .header:
+                    withRecord(header.functionName!) { r in
+                        if !r.touched { touchOrder.append(r.name) }
+                        r.touched = true
+                        if r.hunks.last != hunk.index { r.hunks.append(hunk.index) }
+                        r.note("hunk \(hunk.index): header section '\(header.text)'")
+                    }
+                case .unnamed:
+                    if code { unnamed.append(j + 1) }
+                case .outside:
+                    if code { outside.append(j + 1) }
+                }
+            }
+            if !outside.isEmpty {
+                unattributed.append(UnattributedChange(file: file.path, hunk: hunk.index, lines: outside,
+                                                       reason: .outsideFunction))
+            }
+            if !unnamed.isEmpty {
+                unattributed.append(UnattributedChange(file: file.path, hunk: hunk.index, lines: unnamed,
+                                                       reason: .unnamedFunction))
+            }
+        }
+
+        var result: [TouchedFunction] = []
+        for name in touchOrder {
+            guard var r = records[name] else { continue }
+            if let p = r.headerPrototype {
+                r.offer(p, basis: .headerSection, old: true)
+                if !r.headChanged { r.offer(p, basis: .headerSection, old: false) }
+            }
+            let change: TouchedFunction.Change =
+                r.addedDefinition && !r.onOldSide ? .added
+                : r.removedDefinition && !r.onNewSide ? .removed
+                : .modified
+            result.append(TouchedFunction(name: name, file: file.path,
+                                          before: r.before?.prototype, after: r.after?.prototype,
+                                          hunks: r.hunks, evidence: r.evidence, change: change,
+                                          beforeBasis: r.before?.basis, afterBasis: r.after?.basis))
+        }
+        return (result, unattributed)
+    }
+
+    private static func lineSpan(_ a: Int, _ b: Int) -> String {
+        a == b ? "hunk line \(a)" : "hunk lines \(a)-\(b)"
+    }
+
+    private static func evidence(for def: ScannedDefinition, hunk: Hunk, header: HeaderSection,
+                                 stream: [StreamLine], undeclared: [String]) -> String {
+        let h = "hunk \(hunk.index): "
+        let start = stream[def.beginsAboveHunk ? 0 : def.startLine].hunkLine + 1
+        switch def.join {
+        case .continuation(let last):
+            let span = lineSpan(start, stream[last].hunkLine + 1)
+            if def.prototype == nil {
+                return h + "header section '\(header.text)' continued at \(span); the head may begin above the header line"
+            }
+            if !undeclared.isEmpty {
+                let names = undeclared.map { "'\($0)'" }.joined(separator: ", ")
+                return h + "header section '\(header.text)' not joined with \(span): the body uses \(names),"
+                    + " which the joined parameters do not declare"
+            }
+            return h + "prototype from header section '\(header.text)' joined with \(span)"
+        case .returnType:
+            return h + "definition at hunk line \(start), return type from header section '\(header.text)'"
+        case nil:
+            let kind = stream[def.startLine].kind
+            let verb = kind == .added ? "added" : kind == .removed ? "removed" : "in hunk"
+            let note = def.prototype == nil ? "; its head begins above the hunk" : ""
+            return h + "definition \(verb) at line \(start)\(note)"
+        }
+    }
+}

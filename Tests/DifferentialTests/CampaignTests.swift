@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+import Differential
+import Foundation
+import Testing
+
+/// Geometries of the default campaign.
+struct CampaignGeometry: CustomTestStringConvertible, Sendable {
+    var name: String
+    var geometry: Geometry
+    var testDescription: String { name }
+
+    static let all: [CampaignGeometry] = [
+        CampaignGeometry(name: "tiny16", geometry: .tiny16),
+        CampaignGeometry(name: "tiny64", geometry: .tiny64),
+        // Mixed pageblock types from boot, a CMA block and reporting of order-1 blocks:
+        // fallbacks, claims, CMA balancing and merges across types all happen early.
+        CampaignGeometry(name: "tiny64-mixed", geometry: Geometry(
+            nrPageblocks: 8, pageblockOrder: 3, maxPageOrder: 4, pageReportingOrder: 1,
+            reportingCapacity: 2,
+            initialMigratetypes: [.movable, .unmovable, .reclaimable, .movable,
+                                  .cma, .movable, .unmovable, .movable])),
+        CampaignGeometry(name: "x86-64", geometry: .x86_64),
+    ]
+}
+
+/// The campaign size: DIFFERENTIAL_SEEDS seeds (default 200) of DIFFERENTIAL_OPS
+/// operations (default 2,000), from seed DIFFERENTIAL_FIRST_SEED (default 1).
+enum Campaign {
+    static func value(_ name: String, default value: Int) -> Int {
+        ProcessInfo.processInfo.environment[name].flatMap(Int.init) ?? value
+    }
+    static var seeds: Int { value("DIFFERENTIAL_SEEDS", default: 200) }
+    static var operations: Int { value("DIFFERENTIAL_OPS", default: 2000) }
+    static var firstSeed: Int { value("DIFFERENTIAL_FIRST_SEED", default: 1) }
+}
+
+@Suite("Port and model agree on random operation sequences")
+struct CampaignTests {
+    @Test(arguments: CampaignGeometry.all, Variant.allCases)
+    func campaign(_ g: CampaignGeometry, variant: Variant) {
+        let first = UInt64(Campaign.firstSeed)
+        for seed in first ..< first + UInt64(Campaign.seeds) {
+            if let divergence = Differential.run(variant: variant, geometry: g.geometry,
+                                                 seed: seed, count: Campaign.operations) {
+                Issue.record("\(divergence)")
+                return
+            }
+        }
+    }
+}
