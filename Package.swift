@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "KernelObjects", dependencies: ["CLibElf", "CLibDW"]),
         // Unified diffs, mbox files and mail-archive renderings of patches.
         .target(name: "PatchReader"),
+        // Verdicts: does a built object carry a patch, and on what evidence.
+        .target(name: "PatchVerifier", dependencies: ["PatchReader", "KernelObjects"]),
         // The words port and model share: variants, geometry, snapshots, errors.
         .target(name: "BuddyTypes"),
         // Swift driver owning one port zone.
@@ -42,6 +44,7 @@ let package = Package(
             name: "verify-patch",
             dependencies: [
                 "BuddyPort",
+                "PatchVerifier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -16,6 +16,10 @@ struct Demo: ParsableCommand {
         guard let g = ["tiny16": Geometry.tiny16, "tiny64": .tiny64, "x86-64": .x86_64][geometry] else {
             throw ValidationError("unknown geometry '\(geometry)': use tiny16, tiny64 or x86-64")
         }
+        try Self.runScenario(geometry: g)
+    }
+
+    static func runScenario(geometry g: Geometry) throws {
         print("Zone: \(g)")
         print("Scenario: report every free block, allocate one page (splitting a Reported")
         print("block), then run one more reporting pass.\n")
