@@ -51,5 +51,6 @@ let package = Package(
         .testTarget(name: "BuddyPortTests", dependencies: ["BuddyPort"]),
         .testTarget(name: "KernelObjectsTests", dependencies: ["KernelObjects"]),
         .testTarget(name: "PatchReaderTests", dependencies: ["PatchReader"]),
+        .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "verify-patch"]),
     ]
 )

@@ -20,7 +20,7 @@ public struct LocalDeclaration: Hashable, Sendable, Codable, CustomStringConvert
         self.hunk = hunk
     }
 
-    public var description: String { "\(type) \(name)" }
+    public var description: String { type.hasSuffix("*") ? type + name : "\(type) \(name)" }
 }
 
 /// What one touched function should look like before and after the patch.
@@ -67,7 +67,7 @@ public struct FunctionExpectation: Sendable, Codable, Equatable {
 
     /// `type name;` or `type name = init;` at the start of a statement, for the C types a
     /// kernel function declares locals with. Nil for anything else.
-    static func localDeclaration(in text: String) -> (type: String, name: String)? {
+    public static func localDeclaration(in text: String) -> (type: String, name: String)? {
         var line = text.trimmingCharacters(in: .whitespaces)
         guard line.hasSuffix(";") else { return nil }
         line.removeLast()
@@ -79,6 +79,7 @@ public struct FunctionExpectation: Sendable, Codable, Equatable {
                              "float", "double", "void", "size_t", "ssize_t", "u8", "u16", "u32",
                              "u64", "s8", "s16", "s32", "s64", "gfp_t", "fpi_t"])
         let qualifiers = Set(["const", "volatile", "static", "register"])
+        words.removeAll { $0 == "static" || $0 == "register" }
         var i = 0
         while i < words.count, qualifiers.contains(words[i]) { i += 1 }
         guard i < words.count else { return nil }
@@ -88,8 +89,8 @@ public struct FunctionExpectation: Sendable, Codable, Equatable {
         else { return nil }
         if aggregate { guard i + 1 < words.count, isIdentifier(words[i + 1]) else { return nil } }
         for word in words[i...] where word != "*" && !isIdentifier(word) { return nil }
-        var type = words[i...].joined(separator: " ").replacingOccurrences(of: " *", with: " *")
-        type = type.replacingOccurrences(of: "* *", with: "**")
+        var type = words.joined(separator: " ")
+        while type.contains("* *") { type = type.replacingOccurrences(of: "* *", with: "**") }
         return (type, name)
     }
 

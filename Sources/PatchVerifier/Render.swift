@@ -43,8 +43,7 @@ public enum TextReport {
         out.append("\(object.path): \(object.overall.rawValue.uppercased())")
         let order = object.byteOrder == "littleEndian" ? "little-endian"
             : object.byteOrder == "bigEndian" ? "big-endian" : object.byteOrder
-        out.append("  ELF\(object.elfClass) \(order), \(object.type), "
-                   + (object.hasDebugInfo ? "with DWARF" : "without DWARF"))
+        out.append("  ELF\(object.elfClass) \(order), \(object.type)")
         for f in object.functions {
             out.append("  " + pad(f.name, width) + f.verdict.rawValue)
             let indent = "      "

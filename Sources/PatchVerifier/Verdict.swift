@@ -71,7 +71,6 @@ public struct Finding: Sendable, Codable, Equatable, CustomStringConvertible {
         case localsMatchBefore = "locals match the unpatched body"
         case localsMixed = "locals match neither body"
         case nothingToCompare = "prototype unchanged and no declaration to compare"
-        case noDebugInfo = "no DWARF debug information"
         case notInDWARF = "no DWARF definition"
     }
 
@@ -100,7 +99,6 @@ public struct ObjectReport: Sendable, Codable, Equatable {
     public var elfClass: Int
     public var byteOrder: String
     public var type: String
-    public var hasDebugInfo: Bool
     public var overall: OverallVerdict
     public var functions: [FunctionReport]
 

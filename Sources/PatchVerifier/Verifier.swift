@@ -8,35 +8,30 @@ import KernelObjects
 import PatchReader
 
 public enum Verifier {
-    /// The report for one object. Throws when the object cannot be read (not ELF,
-    /// truncated, no symbol table, corrupt DWARF); an object without DWARF is reported,
-    /// with its functions indeterminate.
+    /// The report for one object. Throws when the object cannot be read: not ELF,
+    /// truncated, no symbol table, no DWARF or corrupt DWARF.
     public static func verify(objectAt path: String,
                               expectations: [FunctionExpectation]) throws(ObjectError) -> ObjectReport {
         let elf = try ELFFile(path: path)
         let names = Set(expectations.map(\.name))
         let symbols = try elf.functions(named: names)
 
-        var dwarfFunctions: [DWARFFunction]?
-        if elf.info.hasDebugInfo {
-            let dwarf = try DWARFFile(path: path)
-            var found: [DWARFFunction] = []
-            // Only the compilation units of the patched files are read.
-            for file in Set(expectations.map(\.file)).sorted() {
-                let ofFile = expectations.filter { $0.file == file }.map(\.name)
-                found += try dwarf.functions(named: Set(ofFile), inCompilationUnit: file)
-            }
-            dwarfFunctions = found
+        // Without DWARF nothing tells the two sides apart: DWARFFile refuses the file.
+        let dwarf = try DWARFFile(path: path)
+        var dwarfFunctions: [DWARFFunction] = []
+        // Only the compilation units of the patched files are read.
+        for file in Set(expectations.map(\.file)).sorted() {
+            let ofFile = expectations.filter { $0.file == file }.map(\.name)
+            dwarfFunctions += try dwarf.functions(named: Set(ofFile), inCompilationUnit: file)
         }
 
         let reports = expectations.map { e in
             report(for: e, symbols: symbols.filter { belongs($0, to: e) },
-                   dwarf: dwarfFunctions?.filter { $0.prototype.name == e.name })
+                   dwarf: dwarfFunctions.filter { $0.prototype.name == e.name })
         }
         return ObjectReport(path: path, elfClass: elf.info.elfClass.rawValue,
                             byteOrder: elf.info.byteOrder.rawValue,
                             type: elf.info.type.description,
-                            hasDebugInfo: dwarfFunctions != nil,
                             overall: ObjectReport.overall(of: reports), functions: reports)
     }
 
@@ -54,7 +49,7 @@ public enum Verifier {
     }
 
     static func report(for e: FunctionExpectation, symbols: [Symbol],
-                       dwarf: [DWARFFunction]?) -> FunctionReport {
+                       dwarf: [DWARFFunction]) -> FunctionReport {
         let symbolEvidence = symbols.map { s in
             SymbolEvidence(name: s.name, binding: "\(s.binding)".uppercased(),
                            type: s.type == .function ? "FUNC" : "\(s.type)".uppercased(),
@@ -65,21 +60,17 @@ public enum Verifier {
         var findings: [Finding] = []
         var verdicts: [Verdict] = []
 
-        if let dwarf {
-            if dwarf.isEmpty {
-                findings.append(Finding(kind: .notInDWARF, detail: "in a unit named \(e.file)"))
-            }
-            for function in dwarf {
-                let (verdict, found) = decide(e, function)
-                verdicts.append(verdict)
-                findings += found
-            }
-        } else {
-            findings.append(Finding(kind: .noDebugInfo, detail: ""))
+        if dwarf.isEmpty {
+            findings.append(Finding(kind: .notInDWARF, detail: "in a unit named \(e.file)"))
+        }
+        for function in dwarf {
+            let (verdict, found) = decide(e, function)
+            verdicts.append(verdict)
+            findings += found
         }
 
         let verdict: Verdict
-        if symbols.isEmpty && (dwarf ?? []).isEmpty {
+        if symbols.isEmpty && dwarf.isEmpty {
             verdict = .absent
         } else if let first = verdicts.first, verdicts.allSatisfy({ $0 == first }) {
             verdict = first
@@ -90,7 +81,7 @@ public enum Verifier {
             name: e.name, file: e.file, hunks: e.hunks, verdict: verdict, findings: findings,
             expectedBefore: e.before?.rendered, expectedAfter: e.after?.rendered,
             symbols: symbolEvidence,
-            dwarf: (dwarf ?? []).map { f in
+            dwarf: dwarf.map { f in
                 DWARFEvidence(prototype: f.prototype.rendered, compilationUnit: f.compilationUnit,
                               declFile: f.declFile, declLine: f.declLine,
                               inlinedOnly: f.inlinedOnly,

@@ -49,7 +49,7 @@ enum Inputs {
         } catch {
             throw InputError(path: path, problem: "\(error)")
         }
-        guard let patch = set.patches.first else {
+        guard let patch = set.patches.first, !patch.hunks.isEmpty else {
             throw InputError(path: path, problem: "not a patch: no hunks found")
         }
         if set.patches.count > 1 {
