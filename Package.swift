@@ -40,6 +40,10 @@ let package = Package(
         .target(name: "BuddyTypes"),
         // Swift driver owning one port zone.
         .target(name: "BuddyPort", dependencies: ["CBuddyPort", "BuddyTypes"]),
+        // The same allocator semantics written from the rules, sharing no code with the port.
+        .target(name: "BuddyModel", dependencies: ["BuddyTypes"]),
+        // Port and model side by side: generated operations, comparison, shrinking.
+        .target(name: "Differential", dependencies: ["BuddyPort", "BuddyModel"]),
         .executableTarget(
             name: "verify-patch",
             dependencies: [
@@ -49,6 +53,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BuddyPortTests", dependencies: ["BuddyPort"]),
+        .testTarget(name: "BuddyModelTests", dependencies: ["BuddyModel"]),
+        .testTarget(name: "DifferentialTests", dependencies: ["Differential"]),
         .testTarget(name: "KernelObjectsTests", dependencies: ["KernelObjects"]),
         .testTarget(name: "PatchReaderTests", dependencies: ["PatchReader"]),
         .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "verify-patch"]),

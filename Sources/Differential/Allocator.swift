@@ -72,6 +72,4 @@ extension BuddyModel: DrivenAllocator {
     }
 
     func counters() -> Counters { counters }
-
-    func pageblocks() -> [PageblockState] { snapshotPageblocks() }
 }

@@ -77,7 +77,7 @@ public enum Differential {
         for step in 0 ..< count {
             let op = generator.next(live: session.model.liveAllocations)
             ops.append(op)
-            if let problem = session.step(op, full: step == count - 1) {
+            if session.step(op, full: step == count - 1) != nil {
                 let shrunk = shrink(variant: variant, geometry: geometry, operations: ops,
                                     policy: policy)
                 return Divergence(variant: variant, geometry: geometry, seed: seed,
@@ -190,7 +190,7 @@ struct Session {
         }
         let portBlocks = port.pageblocks(), modelBlocks = model.pageblocks()
         if portBlocks != modelBlocks {
-            let pb = zip(portBlocks, modelBlocks).firstIndex { $0 != $1 }!
+            let pb = portBlocks.indices.first { portBlocks[$0] != modelBlocks[$0] } ?? 0
             return "\(op): pageblock \(pb) differs: port \(portBlocks[pb]), model \(modelBlocks[pb])"
         }
         let everything = full || steps % policy.fullCheckInterval == 0
@@ -198,7 +198,7 @@ struct Session {
         if !range.isEmpty {
             let portPages = port.pages(in: range), modelPages = model.pages(in: range)
             if portPages != modelPages {
-                let i = zip(portPages, modelPages).firstIndex { $0 != $1 } ?? min(portPages.count, modelPages.count)
+                let i = portPages.indices.first { $0 >= modelPages.count || portPages[$0] != modelPages[$0] } ?? portPages.count
                 let pfn = range.lowerBound + i
                 return "\(op): page \(pfn) differs: port \(state(portPages, i)), model \(state(modelPages, i))"
             }

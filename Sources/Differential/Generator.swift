@@ -30,11 +30,12 @@ public struct OperationGenerator: Sendable {
         phaseLeft -= 1
 
         let roll = Int.random(in: 0 ..< 100, using: &rng)
-        let (alloc, free, report, iso) = switch phase {
-        case .fill: (72, 10, 12, 6)
-        case .drain: (15, 67, 12, 6)
-        case .churn: (42, 40, 12, 6)
-        case .fragment: (55, 35, 5, 5)
+        // The rest of the 100 goes to isolation changes.
+        let (alloc, free, report) = switch phase {
+        case .fill: (72, 10, 12)
+        case .drain: (15, 67, 12)
+        case .churn: (42, 40, 12)
+        case .fragment: (55, 35, 5)
         }
         if roll < alloc || (roll < alloc + free && live.isEmpty) {
             return allocation()

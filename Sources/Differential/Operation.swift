@@ -3,7 +3,7 @@
 // The operations a differential run applies to both allocators, written so that a
 // printed list can be pasted back into Swift as a regression case.
 
-import BuddyTypes
+@_exported import BuddyTypes
 
 /// One call into an allocator. Frees name their pfn and order, so a list stays
 /// meaningful when shrinking removes the allocation it refers to (the call is then
