@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "KernelObjects", dependencies: ["CLibElf", "CLibDW"]),
         // Unified diffs, mbox files and mail-archive renderings of patches.
         .target(name: "PatchReader"),
+        // Applies patches, mangled ones included, to a source tree: all hunks or none.
+        .target(name: "PatchApplier", dependencies: ["PatchReader"]),
         // Verdicts: does a built object carry a patch, and on what evidence.
         .target(name: "PatchVerifier", dependencies: ["PatchReader", "KernelObjects"]),
         // The words port and model share: variants, geometry, snapshots, errors.
@@ -49,14 +51,18 @@ let package = Package(
             dependencies: [
                 "BuddyPort",
                 "PatchVerifier",
+                "PatchApplier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Throughput of the port and of the checked differential (BENCHMARKS.md).
+        .executableTarget(name: "buddy-bench", dependencies: ["Differential"]),
         .testTarget(name: "BuddyPortTests", dependencies: ["BuddyPort"]),
         .testTarget(name: "BuddyModelTests", dependencies: ["BuddyModel"]),
         .testTarget(name: "DifferentialTests", dependencies: ["Differential"]),
         .testTarget(name: "KernelObjectsTests", dependencies: ["KernelObjects"]),
         .testTarget(name: "PatchReaderTests", dependencies: ["PatchReader"]),
+        .testTarget(name: "PatchApplierTests", dependencies: ["PatchApplier", "PatchReader"]),
         .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "verify-patch"]),
     ]
 )
