@@ -27,7 +27,9 @@ for variant in baseline patched; do
   mv "$dest/$variant/page_alloc.o.tmp" "$dest/$variant/page_alloc.o"
 done
 
-(cd "$repo" && git ls-files CModules/CBuddyPort | grep -E '\.(c|h)$' | sort | xargs sha256sum) \
+# Every file the objects are compiled from: the variant units, the port and the header.
+(cd "$repo" && git ls-files CModules/CBuddyPort | grep -E '^CModules/CBuddyPort/(variant_[a-z]+\.c|port/.*\.[ch]|include/.*\.h)$' \
+  | sort | xargs sha256sum) \
   > "$dest/SOURCES.sha256"
 "$cc" --version | head -n 1 > "$dest/COMPILER"
 echo "wrote $dest"

@@ -275,6 +275,52 @@ void bport_read_counters(const struct bport_zone *z, struct bport_counters *out)
 		out->nr_free[order] = z->zone.free_area[order].nr_free;
 }
 
+uint64_t bport_encode_state(const struct bport_zone *z, int64_t *out, uint64_t cap)
+{
+	unsigned long pfn, pb, n = zone_pages(z);
+	unsigned int order, mt;
+	uint64_t at = 0;
+
+#define EMIT(v) do { if (at < cap) out[at] = (int64_t)(v); at++; } while (0)
+	EMIT(z->zone.vm_stat[NR_FREE_PAGES]);
+	EMIT(z->zone.vm_stat[NR_FREE_PAGES_BLOCKS]);
+	EMIT(z->zone.vm_stat[NR_FREE_CMA_PAGES]);
+	EMIT(z->zone.nr_free_highatomic);
+	EMIT(z->zone.nr_isolate_pageblock);
+	for (order = 0; order <= z->max_order; order++)
+		EMIT(z->zone.free_area[order].nr_free);
+	for (pb = 0; pb < z->nr_pageblocks; pb++) {
+		unsigned long bitidx = pb * NR_PAGEBLOCK_BITS;
+		unsigned long bits = z->zone.pageblock_flags[bitidx / BITS_PER_LONG] >>
+				     (bitidx % BITS_PER_LONG);
+
+		EMIT((bits & PAGEBLOCK_MIGRATETYPE_MASK) |
+		     ((bits & PAGEBLOCK_ISO_MASK) ? 8 : 0));
+	}
+	for (pfn = 0; pfn < n; pfn++) {
+		const struct page *page = &z->mem_map[pfn];
+
+		EMIT((page->flags.f << 16) | (PageBuddy(page) ? 0x100 : 0) |
+		     page->private);
+	}
+	for (order = 0; order <= z->max_order; order++) {
+		for (mt = 0; mt < MIGRATE_TYPES; mt++) {
+			const struct list_head *head = &z->zone.free_area[order].free_list[mt];
+			const struct list_head *pos;
+			uint64_t count_at = at;
+
+			EMIT(0);
+			for (pos = head->next; pos != head; pos = pos->next) {
+				EMIT(list_entry(pos, struct page, buddy_list) - z->mem_map);
+				if (count_at < cap)
+					out[count_at]++;
+			}
+		}
+	}
+#undef EMIT
+	return at;
+}
+
 int bport_allocation_order(const struct bport_zone *z, uint64_t pfn)
 {
 	if (pfn >= zone_pages(z))

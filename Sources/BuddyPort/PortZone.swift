@@ -167,6 +167,21 @@ public final class PortZone {
         }
     }
 
+    /// Replaces `buffer` with the flat encoding of the whole state (the layout of
+    /// `bport_encode_state`, which is `Snapshot.canonicalEncoding`'s).
+    public func encodeState(into buffer: inout [Int]) {
+        while true {
+            let needed = buffer.withUnsafeMutableBufferPointer { out in
+                out.withMemoryRebound(to: Int64.self) {
+                    Int(bport_encode_state(raw, $0.baseAddress, UInt64($0.count)))
+                }
+            }
+            if needed == buffer.count { return }
+            if needed < buffer.count { buffer.removeLast(buffer.count - needed); return }
+            buffer = [Int](repeating: 0, count: needed)
+        }
+    }
+
     /// The order of the live allocation headed at `pfn`, if there is one.
     public func allocationOrder(at pfn: Int) -> Int? {
         guard pfn >= 0 else { return nil }

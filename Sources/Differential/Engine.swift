@@ -158,12 +158,18 @@ struct Session {
     let policy: CheckPolicy
     let geometry: Geometry
     var steps = 0
+    /// Small zones are compared whole after every operation through the flat state
+    /// encoding both sides write; large ones by lists, counters and touched pages.
+    let compareEncoded: Bool
+    var portState: [Int] = []
+    var modelState: [Int] = []
 
     init(variant: Variant, geometry: Geometry, policy: CheckPolicy) throws(AllocatorError) {
         port = try PortZone(variant: variant, geometry: geometry)
         model = try BuddyModel(variant: variant, geometry: geometry)
         self.policy = policy
         self.geometry = geometry
+        compareEncoded = geometry.zonePages <= 1024
     }
 
     /// Applies `op` to both and compares; the description of the first problem, or nil.
@@ -180,6 +186,26 @@ struct Session {
         if let v = model.violations.first {
             return "\(op): the model recorded \(v)"
         }
+        let everything = full || steps % policy.fullCheckInterval == 0
+        if compareEncoded {
+            port.encodeState(into: &portState)
+            model.encodeState(into: &modelState)
+            if portState == modelState {
+                return checkInvariants(op, everything: everything)
+            }
+        }
+        if let problem = describeDifference(op, everything: everything || compareEncoded) {
+            return problem
+        }
+        if compareEncoded {
+            let i = portState.indices.first { $0 >= modelState.count || portState[$0] != modelState[$0] } ?? portState.count
+            return "\(op): the encoded states differ at index \(i)"
+        }
+        return checkInvariants(op, everything: everything)
+    }
+
+    /// The first observable difference between port and model, described.
+    func describeDifference(_ op: Operation, everything: Bool) -> String? {
         let portLists = port.freeLists(), modelLists = model.freeLists()
         if portLists != modelLists {
             return "\(op): free lists differ\n" + describeListDifference(portLists, modelLists)
@@ -193,7 +219,6 @@ struct Session {
             let pb = portBlocks.indices.first { portBlocks[$0] != modelBlocks[$0] } ?? 0
             return "\(op): pageblock \(pb) differs: port \(portBlocks[pb]), model \(modelBlocks[pb])"
         }
-        let everything = full || steps % policy.fullCheckInterval == 0
         let range = everything ? 0 ..< geometry.zonePages : model.touchedRange
         if !range.isEmpty {
             let portPages = port.pages(in: range), modelPages = model.pages(in: range)
@@ -203,6 +228,11 @@ struct Session {
                 return "\(op): page \(pfn) differs: port \(state(portPages, i)), model \(state(modelPages, i))"
             }
         }
+        return nil
+    }
+
+    /// The model's invariants, and the soundness of the port's Reported flags.
+    func checkInvariants(_ op: Operation, everything: Bool) -> String? {
         let problems = everything ? model.checkInvariants() : model.checkInvariantsFast()
         if let first = problems.first {
             return "\(op): invariant: \(first)"

@@ -143,6 +143,16 @@ void bport_read_pageblocks(const struct bport_zone *zone,
 uint64_t bport_read_free_list(const struct bport_zone *zone, uint32_t order,
 			      uint32_t migratetype, uint64_t *out, uint64_t cap);
 void bport_read_counters(const struct bport_zone *zone, struct bport_counters *out);
+/*
+ * Everything the read functions above show, as one array of int64: the counters
+ * (nr_free_pages, nr_free_pages_blocks, nr_free_cma_pages, nr_free_highatomic,
+ * nr_isolate_pageblock, nr_free[0..MAX_PAGE_ORDER]); one entry per pageblock
+ * (migratetype | 8 if isolated); one per page (flags << 16 | buddy << 8 | private);
+ * then per order and migratetype the list length and its head pfns. Writes at most cap
+ * entries and returns how many the state needs.
+ */
+uint64_t bport_encode_state(const struct bport_zone *zone, int64_t *out, uint64_t cap);
+
 /* The live allocation headed at pfn: its order, or -1. */
 int bport_allocation_order(const struct bport_zone *zone, uint64_t pfn);
 
