@@ -19,7 +19,7 @@ let package = Package(
         .target(
             name: "CBuddyPort",
             path: "CModules/CBuddyPort",
-            exclude: ["port", "PORTING.md"],
+            exclude: ["port", "PORTING.md", "drift-explained.txt"],
             cSettings: [
                 .define("CONFIG_CMA", to: "1"),
                 .define("CONFIG_MEMORY_ISOLATION", to: "1"),
@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "PatchReader"),
         // Applies patches, mangled ones included, to a source tree: all hunks or none.
         .target(name: "PatchApplier", dependencies: ["PatchReader"]),
+        // The port against a kernel tree, token by token.
+        .target(name: "PortDrift"),
         // Verdicts: does a built object carry a patch, and on what evidence.
         .target(name: "PatchVerifier", dependencies: ["PatchReader", "KernelObjects"]),
         // The words port and model share: variants, geometry, snapshots, errors.
@@ -52,6 +54,7 @@ let package = Package(
                 "BuddyPort",
                 "PatchVerifier",
                 "PatchApplier",
+                "PortDrift",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,6 +66,7 @@ let package = Package(
         .testTarget(name: "KernelObjectsTests", dependencies: ["KernelObjects"]),
         .testTarget(name: "PatchReaderTests", dependencies: ["PatchReader"]),
         .testTarget(name: "PatchApplierTests", dependencies: ["PatchApplier", "PatchReader"]),
+        .testTarget(name: "PortDriftTests", dependencies: ["PortDrift", "PatchReader"]),
         .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "verify-patch"]),
     ]
 )

@@ -92,5 +92,11 @@ expect "$pristine_out/mm/page_alloc.o" 1 UNPATCHED "pristine page_alloc.o"
 expect "$patched_out/mm/page_alloc.o" 0 PATCHED "patched page_alloc.o"
 expect "$vmlinux" 1 UNPATCHED "distribution vmlinux $kver"
 
+step "port drift: baseline against the pristine tree, patched against the patched tree"
+"$vp" drift --tree "$tree" --variant baseline | tail -n 1 || status=1
+"$vp" drift --tree "$patched_tree" --variant patched | tail -n 1 || status=1
+"$vp" drift --tree "$tree" --variant baseline >/dev/null || { echo "integration: unexplained drift (baseline)" >&2; status=1; }
+"$vp" drift --tree "$patched_tree" --variant patched >/dev/null || { echo "integration: unexplained drift (patched)" >&2; status=1; }
+
 step "done, exit $status"
 exit $status

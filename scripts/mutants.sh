@@ -31,11 +31,10 @@ for m in "${mutants[@]}"; do
   if cmp -s "$repo/$port" "$work/repo/$port"; then
     echo "NOT APPLIED  $name"; survivors=$((survivors + 1)); continue
   fi
-  if ! (cd "$work/repo" && swift build -c release --build-tests --scratch-path "$work/build" >"$work/log" 2>&1); then
-    echo "NO BUILD     $name"; survivors=$((survivors + 1)); continue
-  fi
-  if (cd "$work/repo" && swift test -c release --skip-build --scratch-path "$work/build" ${filter:+--filter "${filter[@]}"} >"$work/log" 2>&1); then
+  if (cd "$work/repo" && swift test -c release --scratch-path "$work/build" ${filter:+--filter "${filter[@]}"} >"$work/log" 2>&1); then
     echo "SURVIVED     $name"; survivors=$((survivors + 1))
+  elif grep -q ': error: ' "$work/log"; then
+    echo "NO BUILD     $name"; survivors=$((survivors + 1))
   else
     echo "killed       $name ($(grep -c '✘ Test' "$work/log") failing tests)"
   fi

@@ -40,6 +40,7 @@ int PORT_FN(boot)(struct bport_zone *z, const uint8_t *migratetypes)
 	unsigned long pfn, order, i;
 
 	PORT_ENTER(z);
+	zone->name = "Normal";
 	zone->zone_start_pfn = 0;
 	zone->spanned_pages = zone_pages;
 	zone->present_pages = zone_pages;
@@ -57,6 +58,7 @@ int PORT_FN(boot)(struct bport_zone *z, const uint8_t *migratetypes)
 
 		page->flags.f = 0;
 		page->page_type = UINT_MAX;
+		page->mapping = NULL;
 		page->private = 0;
 		set_page_count(page, 1);
 		INIT_LIST_HEAD(&page->lru);

@@ -179,8 +179,48 @@ static inline void list_rotate_to_front(struct list_head *list,
 	     !list_entry_is_head(pos, head, member);			\
 	     pos = n, n = list_next_entry(n, member))
 
+/* ---- llist.h (port: one thread, no cmpxchg) ---- */
+struct llist_node {
+	struct llist_node *next;
+};
+
+struct llist_head {
+	struct llist_node *first;
+};
+
+#define llist_entry(ptr, type, member)		container_of(ptr, type, member)
+#define member_address_is_nonnull(ptr, member)	\
+	((uintptr_t)(ptr) + offsetof(__typeof__(*(ptr)), member) != 0)
+#define llist_for_each_entry_safe(pos, n, node, member)			       \
+	for (pos = llist_entry((node), __typeof__(*pos), member);	       \
+	     member_address_is_nonnull(pos, member) &&			       \
+		(n = llist_entry(pos->member.next, __typeof__(*n), member), true); \
+	     pos = n)
+
+static inline bool llist_empty(const struct llist_head *head)
+{
+	return READ_ONCE(head->first) == NULL;
+}
+
+static inline bool llist_add(struct llist_node *new, struct llist_head *head)
+{
+	new->next = head->first;
+	head->first = new;
+	return new->next == NULL;
+}
+
+static inline struct llist_node *llist_del_all(struct llist_head *head)
+{
+	struct llist_node *first = head->first;
+
+	head->first = NULL;
+	return first;
+}
+
 /* ---- mm_types.h: struct page ---- */
 typedef struct { unsigned long f; } memdesc_flags_t;
+
+struct address_space;
 
 /* port: only the fields the buddy allocator and page reporting touch */
 struct page {
@@ -189,9 +229,14 @@ struct page {
 		struct list_head lru;
 		struct list_head buddy_list;
 		struct list_head pcp_list;
+		struct llist_node pcp_llist;
 	};
+	struct address_space *mapping;
 	unsigned long private;
-	unsigned int page_type;
+	union {
+		unsigned int page_type;
+		atomic_t _mapcount;
+	};
 	atomic_t _refcount;
 };
 
@@ -384,8 +429,13 @@ enum zone_flags {
 
 #define MAX_NR_ZONES 1
 
+typedef struct { int unused; } spinlock_t;
+
 /* port: NR_PAGE_ORDERS varies per zone; the array is sized for the largest */
 struct zone {
+	const char *name;
+	spinlock_t lock;
+	struct llist_head trylock_free_pages;
 	unsigned long _watermark[NR_WMARK];
 	unsigned long watermark_boost;
 	unsigned long nr_free_highatomic;
@@ -463,6 +513,12 @@ enum pageblock_bits {
 #define pageblock_end_pfn(pfn)		ALIGN((pfn) + 1, pageblock_nr_pages)
 
 /* ---- page-isolation.h ---- */
+enum pb_isolate_mode {
+	PB_ISOLATE_MODE_MEM_OFFLINE,
+	PB_ISOLATE_MODE_CMA_ALLOC,
+	PB_ISOLATE_MODE_OTHER,
+};
+
 static inline bool is_migrate_isolate(int migratetype)
 {
 	return migratetype == MIGRATE_ISOLATE;
@@ -587,6 +643,7 @@ struct page_reporting_dev_info {
 PAGE_TYPE_OPS(Buddy, buddy)
 PAGE_TYPE_OPS(Offline, offline)
 PAGE_TYPE_OPS(Zsmalloc, zsmalloc)
+PAGE_TYPE_OPS(Unaccepted, unaccepted)
 
 static inline bool page_has_movable_ops(const struct page *page)
 {

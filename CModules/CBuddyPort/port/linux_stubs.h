@@ -14,11 +14,22 @@ struct zone;
 /* spinlocks, irq state, lockdep, RCU */
 #define spin_lock_irq(lock)			do { } while (0)
 #define spin_unlock_irq(lock)			do { } while (0)
-#define spin_lock_irqsave(lock, flags)		do { (void)(flags); } while (0)
-#define spin_unlock_irqrestore(lock, flags)	do { (void)(flags); } while (0)
+#define spin_lock_irqsave(lock, flags)		do { } while (0)
+#define spin_unlock_irqrestore(lock, flags)	do { } while (0)
+#define spin_trylock_irqsave(lock, flags)	1
+#define can_spin_trylock()			true
+#define scoped_guard(type, lock)	\
+	for (int scoped_once__ = 1; scoped_once__; scoped_once__ = 0)
+#define guard(type)				(void)
+#define zone_span_seqbegin(zone)		0U
+#define zone_span_seqretry(zone, seq)		false
 #define lockdep_assert_held(lock)		do { } while (0)
 #define rcu_read_lock()				do { } while (0)
 #define rcu_read_unlock()			do { } while (0)
+
+/* printk and page dumps */
+#define pr_err(...)				do { } while (0)
+#define dump_page(page, reason)			do { } while (0)
 
 /* tracepoints and vm events */
 #define trace_mm_page_alloc_zone_locked(...)	do { } while (0)
@@ -57,6 +68,16 @@ static inline bool shuffle_pick_tail(void)
 {
 	return false;
 }
+
+/* no page pools, no unaccepted memory */
+#define page_pool_page_is_pp(page)		false
+#define accept_page(page)			do { } while (0)
+
+/*
+ * mm/page_alloc.c's has_unmovable_pages() is not ported: every page counts as movable,
+ * so isolating a pageblock is never refused for what it holds.
+ */
+#define has_unmovable_pages(start_pfn, end_pfn, mode)	((struct page *)NULL)
 
 /* not a crash kernel */
 static inline bool is_kdump_kernel(void)

@@ -26,7 +26,6 @@ static int watermark_boost_factor __read_mostly = 15000;
 static inline unsigned long *get_pageblock_bitmap(const struct page *page,
 							unsigned long pfn)
 {
-	(void)pfn;
 	/* port: the !CONFIG_SPARSEMEM branch, the bitmap hangs off the zone */
 	return page_zone(page)->pageblock_flags;
 }
@@ -192,10 +191,21 @@ static void __meminit init_pageblock_migratetype(struct page *page,
 static int page_outside_zone_boundaries(struct zone *zone, struct page *page)
 {
 	int ret;
+	unsigned seq;
 	unsigned long pfn = page_to_pfn(page);
+	unsigned long sp, start_pfn;
 
-	/* port: no zone span seqlock, no pr_err */
-	ret = !zone_spans_pfn(zone, pfn);
+	do {
+		seq = zone_span_seqbegin(zone);
+		start_pfn = zone->zone_start_pfn;
+		sp = zone->spanned_pages;
+		ret = !zone_spans_pfn(zone, pfn);
+	} while (zone_span_seqretry(zone, seq));
+
+	if (ret)
+		pr_err("page 0x%lx outside node %d zone %s [ 0x%lx - 0x%lx ]\n",
+			pfn, zone_to_nid(zone), zone->name,
+			start_pfn, start_pfn + sp);
 
 	return ret;
 }
@@ -219,7 +229,6 @@ static inline void set_buddy_order(struct page *page, unsigned int order)
 /* port: the !CONFIG_COMPACTION stubs, nothing captures pages here */
 static inline struct capture_control *task_capc(struct zone *zone)
 {
-	(void)zone;
 	return NULL;
 }
 
@@ -227,7 +236,6 @@ static inline bool
 compaction_capture(struct capture_control *capc, struct page *page,
 		   int order, int migratetype)
 {
-	(void)capc; (void)page; (void)order; (void)migratetype;
 	return false;
 }
 
@@ -429,11 +437,15 @@ done_merging:
 		page_reporting_notify_free(order);
 }
 
-/* port: only the refcount and the flags are kept of the fields checked here */
 static inline bool page_expected_state(struct page *page,
 					unsigned long check_flags)
 {
-	if (unlikely(page_ref_count(page) |
+	if (unlikely(atomic_read(&page->_mapcount) != -1))
+		return false;
+
+	if (unlikely((unsigned long)page->mapping |
+			page_ref_count(page) |
+			page_pool_page_is_pp(page) |
 			(page->flags.f & check_flags)))
 		return false;
 
@@ -444,6 +456,10 @@ static const char *page_bad_reason(struct page *page, unsigned long flags)
 {
 	const char *bad_reason = NULL;
 
+	if (unlikely(atomic_read(&page->_mapcount) != -1))
+		bad_reason = "nonzero mapcount";
+	if (unlikely(page->mapping != NULL))
+		bad_reason = "non-NULL mapping";
 	if (unlikely(page_ref_count(page) != 0))
 		bad_reason = "nonzero _refcount";
 	if (unlikely(page->flags.f & flags)) {
@@ -452,6 +468,8 @@ static const char *page_bad_reason(struct page *page, unsigned long flags)
 		else
 			bad_reason = "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";
 	}
+	if (unlikely(page_pool_page_is_pp(page)))
+		bad_reason = "page_pool leak";
 	return bad_reason;
 }
 
@@ -498,14 +516,42 @@ static void split_large_buddy(struct zone *zone, struct page *page,
 	} while (1);
 }
 
-/* port: no FPI_NOLOCK path, no deferred llist, no zone lock */
+static void add_page_to_zone_llist(struct zone *zone, struct page *page,
+				   unsigned int order)
+{
+	page->private = order;
+	llist_add(&page->pcp_llist, &zone->trylock_free_pages);
+}
+
 static void free_one_page(struct zone *zone, struct page *page,
 			  unsigned long pfn, unsigned int order,
 			  fpi_t fpi_flags)
 {
-	unsigned long flags = 0;
+	struct llist_head *llhead;
+	unsigned long flags;
 
-	spin_lock_irqsave(&zone->lock, flags);
+	if (unlikely(fpi_flags & FPI_NOLOCK)) {
+		if (!can_spin_trylock() || !spin_trylock_irqsave(&zone->lock, flags)) {
+			add_page_to_zone_llist(zone, page, order);
+			return;
+		}
+	} else {
+		spin_lock_irqsave(&zone->lock, flags);
+	}
+
+	llhead = &zone->trylock_free_pages;
+	if (unlikely(!llist_empty(llhead) && !(fpi_flags & FPI_NOLOCK))) {
+		struct llist_node *llnode;
+		struct page *p, *tmp;
+
+		llnode = llist_del_all(llhead);
+		llist_for_each_entry_safe(p, tmp, llnode, pcp_llist) {
+			unsigned int p_order = p->private;
+
+			split_large_buddy(zone, p, page_to_pfn(p), p_order, fpi_flags);
+			__count_vm_events(PGFREE, 1 << p_order);
+		}
+	}
 	split_large_buddy(zone, page, pfn, order, fpi_flags);
 	spin_unlock_irqrestore(&zone->lock, flags);
 

@@ -4,12 +4,6 @@
  * mm/page_isolation.c, for one pageblock at a time.
  */
 
-enum pb_isolate_mode {
-	PB_ISOLATE_MODE_MEM_OFFLINE,
-	PB_ISOLATE_MODE_CMA_ALLOC,
-	PB_ISOLATE_MODE_OTHER,
-};
-
 static inline bool is_migrate_isolate_page(struct page *page)
 {
 	return get_pageblock_migratetype(page) == MIGRATE_ISOLATE;
@@ -22,26 +16,28 @@ static int set_migratetype_isolate(struct page *page, enum pb_isolate_mode mode,
 	struct page *unmovable;
 	unsigned long check_unmovable_start, check_unmovable_end;
 
-	(void)mode;
-	/* port: no unaccepted memory; no scoped_guard, the zone lock is a stub */
-	{
+	if (PageUnaccepted(page))
+		accept_page(page);
+
+	scoped_guard(spinlock_irqsave, &zone->lock) {
 		if (is_migrate_isolate_page(page))
 			return -EBUSY;
 
 		check_unmovable_start = max(page_to_pfn(page), start_pfn);
 		check_unmovable_end = min(pageblock_end_pfn(page_to_pfn(page)),
 					  end_pfn);
-		(void)check_unmovable_start;
-		(void)check_unmovable_end;
 
-		/* port: every page counts as movable, has_unmovable_pages() is not ported */
-		unmovable = NULL;
+		unmovable = has_unmovable_pages(check_unmovable_start,
+				check_unmovable_end, mode);
 		if (!unmovable) {
 			if (!pageblock_isolate_and_move_free_pages(zone, page))
 				return -EBUSY;
 			zone->nr_isolate_pageblock++;
 			return 0;
 		}
+	}
+	if (mode == PB_ISOLATE_MODE_MEM_OFFLINE) {
+		dump_page(unmovable, "unmovable page");
 	}
 
 	return -EBUSY;
@@ -55,7 +51,7 @@ static void unset_migratetype_isolate(struct page *page)
 	struct page *buddy;
 
 	zone = page_zone(page);
-	/* port: no guard(), the zone lock is a stub */
+	guard(spinlock_irqsave)(&zone->lock);
 	if (!is_migrate_isolate_page(page))
 		return;
 

@@ -58,7 +58,6 @@ page_reporting_drain(struct page_reporting_dev_info *prdev,
 {
 	struct scatterlist *sg = sgl;
 
-	(void)prdev;
 	do {
 		struct page *page = sg_page(sg);
 		int mt = get_pageblock_migratetype(page);
