@@ -55,9 +55,12 @@ let package = Package(
                 "PatchVerifier",
                 "PatchApplier",
                 "PortDrift",
+                "Semantics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the patch changes, saves and risks, measured on named workloads.
+        .target(name: "Semantics", dependencies: ["BuddyPort", "Differential", "PatchReader"]),
         // Throughput of the port and of the checked differential (BENCHMARKS.md).
         .executableTarget(name: "buddy-bench", dependencies: ["Differential"]),
         .testTarget(name: "BuddyPortTests", dependencies: ["BuddyPort"]),
@@ -67,6 +70,7 @@ let package = Package(
         .testTarget(name: "PatchReaderTests", dependencies: ["PatchReader"]),
         .testTarget(name: "PatchApplierTests", dependencies: ["PatchApplier", "PatchReader"]),
         .testTarget(name: "PortDriftTests", dependencies: ["PortDrift", "PatchReader"]),
+        .testTarget(name: "SemanticsTests", dependencies: ["Semantics", "BuddyPort", "PatchReader"]),
         .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "verify-patch"]),
     ]
 )

@@ -328,6 +328,34 @@ int bport_allocation_order(const struct bport_zone *z, uint64_t pfn)
 	return (int)z->alloc_order[pfn] - 1;
 }
 
+int bport_probe_split_reported(struct bport_zone *z, uint64_t pfn)
+{
+	if (z->in_pass)
+		return BPORT_EREENTERED;
+	if (pfn >= zone_pages(z))
+		return BPORT_EPFN;
+	return DISPATCH(z, probe_split_reported, pfn);
+}
+
+void bport_probe_enable(bool on)
+{
+	bport_baseline_probe_enable(on);
+	bport_patched_probe_enable(on);
+}
+
+void bport_probe_reset(void)
+{
+	bport_baseline_probe_reset();
+	bport_patched_probe_reset();
+}
+
+int bport_probe_read(enum bport_variant variant, int file, int line, uint64_t *hits,
+		     uint64_t *trues)
+{
+	return variant == BPORT_PATCHED ? bport_patched_probe_read(file, line, hits, trues)
+					: bport_baseline_probe_read(file, line, hits, trues);
+}
+
 uint64_t bport_violation_count(const struct bport_zone *z)
 {
 	return z->nr_violations;

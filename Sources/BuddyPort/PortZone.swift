@@ -211,6 +211,37 @@ public final class PortZone {
         bport_clear_violations(raw)
     }
 
+    /// Directed probe: the free block at `pfn` leaves its list as isolation takes it,
+    /// keeps PG_reported, and is split by split_large_buddy(). Throws .noFreeBlock when
+    /// no free block starts at `pfn`.
+    public func probeSplitReported(pfn: Int) throws(AllocatorError) {
+        guard pfn >= 0 else { throw .pfnOutOfRange(pfn: pfn) }
+        try check(bport_probe_split_reported(raw, UInt64(pfn)), pfn: pfn, order: nil,
+                  migratetype: nil, flags: nil, pageblock: nil)
+    }
+
+    // MARK: - Line probes
+
+    /// Turns the port's line probes on or off for every zone of both variants.
+    public static func setProbes(enabled: Bool) { bport_probe_enable(enabled) }
+
+    /// Zeroes every probe counter.
+    public static func resetProbes() { bport_probe_reset() }
+
+    /// How often the probed call at `line` of port file `file` (0 port/mm/page_alloc.c,
+    /// 1 port/mm/page_reporting.h, 2 port/mm/page_reporting.c, 3 port/mm/page_isolation.c)
+    /// ran in `variant`, and how often it returned true.
+    public static func probe(_ variant: Variant, file: Int, line: Int) -> (hits: Int, trues: Int) {
+        var hits: UInt64 = 0, trues: UInt64 = 0
+        guard bport_probe_read(cVariant(variant), Int32(file), Int32(line), &hits, &trues) == 0 else {
+            return (0, 0)
+        }
+        return (Int(hits), Int(trues))
+    }
+
+    public static let probeFiles = ["port/mm/page_alloc.c", "port/mm/page_reporting.h",
+                                    "port/mm/page_reporting.c", "port/mm/page_isolation.c"]
+
     // MARK: - C boundary
 
     private func check(_ status: Int32, pfn: Int?, order: Int?, migratetype: Int?,
@@ -227,6 +258,7 @@ public final class PortZone {
         case BPORT_EISOLATED.rawValue: throw .alreadyIsolated(pageblock: pageblock ?? -1)
         case BPORT_ENOTISOLATED.rawValue: throw .notIsolated(pageblock: pageblock ?? -1)
         case BPORT_EREENTERED.rawValue: throw .reentered
+        case BPORT_ENOFREEBLOCK.rawValue: throw .noFreeBlock(pfn: pfn ?? -1)
         default: fatalError("bport status \(status) has no Swift error")
         }
     }

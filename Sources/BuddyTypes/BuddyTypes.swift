@@ -272,6 +272,7 @@ public enum AllocatorError: Error, Hashable, Codable, Sendable, CustomStringConv
     case alreadyIsolated(pageblock: Int)
     case notIsolated(pageblock: Int)
     case reentered
+    case noFreeBlock(pfn: Int)
 
     public var description: String {
         switch self {
@@ -286,6 +287,7 @@ public enum AllocatorError: Error, Hashable, Codable, Sendable, CustomStringConv
         case .alreadyIsolated(let pb): "pageblock \(pb) is already isolated"
         case .notIsolated(let pb): "pageblock \(pb) is not isolated"
         case .reentered: "a reporting pass is already running on this zone"
+        case .noFreeBlock(let pfn): "no free block starts at pfn \(pfn)"
         }
     }
 }

@@ -31,6 +31,12 @@ struct Overview: ParsableCommand {
         var scenarioFailed = false
         if !output.json {
             do { try Demo.runScenario(geometry: .x86_64) } catch is ExitCode { scenarioFailed = true }
+            print("")
+            let semantics = try SemanticsCommand.measure(seed: 1, geometries: "x86-64")
+            print(semantics.shortText)
+            if semantics.workloads.contains(where: { !$0.baseline.violations.isEmpty || !$0.patched.violations.isEmpty }) {
+                scenarioFailed = true
+            }
         }
         if !expected || scenarioFailed { throw ExitCode(1) }
     }

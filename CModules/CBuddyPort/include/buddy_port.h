@@ -36,6 +36,7 @@ enum bport_status {
 	BPORT_ENOTISOLATED = -10,     /* pageblock not isolated */
 	BPORT_EREENTERED = -11,       /* called from inside this zone's reporting pass */
 	BPORT_ESYSTEM = -12,          /* the harness could not get memory */
+	BPORT_ENOFREEBLOCK = -13,     /* no free block starts at the pfn */
 };
 
 /* Bits of enum bport_alloc_flag, the alloc_flags that reach the buddy lists. */
@@ -155,6 +156,25 @@ uint64_t bport_encode_state(const struct bport_zone *zone, int64_t *out, uint64_
 
 /* The live allocation headed at pfn: its order, or -1. */
 int bport_allocation_order(const struct bport_zone *zone, uint64_t pfn);
+
+/*
+ * Line probes: while enabled, the calls of PageReported, __SetPageReported,
+ * page_reported, set_page_guard and pfn_to_page in the port count, per variant and call
+ * site, how often they ran and (for the first three) how often they returned true.
+ * Files: 0 port/mm/page_alloc.c, 1 port/mm/page_reporting.h, 2 port/mm/page_reporting.c,
+ * 3 port/mm/page_isolation.c, 4 the harness.
+ */
+void bport_probe_enable(bool on);
+void bport_probe_reset(void);
+int bport_probe_read(enum bport_variant variant, int file, int line, uint64_t *hits,
+		     uint64_t *trues);
+
+/*
+ * Directed probe: takes the free block headed at pfn off its list as isolation does,
+ * keeps its PG_reported flag, and splits it with split_large_buddy(). Returns
+ * BPORT_ENOFREEBLOCK when no free block starts at pfn.
+ */
+int bport_probe_split_reported(struct bport_zone *zone, uint64_t pfn);
 
 /* Violations are kept in order; all are counted, the first BPORT_VIOLATIONS_KEPT kept. */
 #define BPORT_VIOLATIONS_KEPT 256

@@ -55,7 +55,11 @@ struct scatterlist;
 	int v##_free(struct bport_zone *z, uint64_t pfn, unsigned int order);	\
 	int v##_isolate(struct bport_zone *z, uint64_t pageblock);		\
 	int v##_unisolate(struct bport_zone *z, uint64_t pageblock);		\
-	int v##_report_pass(struct bport_zone *z, struct scatterlist *sgl);
+	int v##_report_pass(struct bport_zone *z, struct scatterlist *sgl);	\
+	int v##_probe_split_reported(struct bport_zone *z, uint64_t pfn);	\
+	void v##_probe_enable(int on);						\
+	void v##_probe_reset(void);						\
+	int v##_probe_read(int file, int line, uint64_t *hits, uint64_t *trues);
 
 BPORT_DECLARE_VARIANT(bport_baseline)
 BPORT_DECLARE_VARIANT(bport_patched)

@@ -186,6 +186,56 @@ int PORT_FN(unisolate)(struct bport_zone *z, uint64_t pageblock)
 	return BPORT_OK;
 }
 
+/*
+ * A directed probe: the free block headed at pfn leaves its free list the way
+ * __move_freepages_block_isolate() takes it off (del_page_from_free_list), but keeps
+ * PG_reported, the state split_large_buddy()'s added lines are written for, and is then
+ * handed to split_large_buddy() as that caller does. No real caller produces this
+ * state: del_page_from_free_list() clears the flag.
+ */
+int PORT_FN(probe_split_reported)(struct bport_zone *z, uint64_t pfn)
+{
+	struct page *page;
+	unsigned int order;
+	bool was_reported;
+
+	PORT_ENTER(z);
+	page = pfn_to_page(pfn);
+	if (!PageBuddy(page)) {
+		PORT_LEAVE();
+		return BPORT_ENOFREEBLOCK;
+	}
+	order = buddy_order(page);
+	was_reported = PageReported(page);
+	del_page_from_free_list(page, &z->zone, order,
+				get_pfnblock_migratetype(page, pfn));
+	if (was_reported)
+		__SetPageReported(page);
+	split_large_buddy(&z->zone, page, pfn, order, FPI_NONE);
+	PORT_LEAVE();
+	return BPORT_OK;
+}
+
+/* Line probe counters of this variant (see linux_instrumented.h). */
+void PORT_FN(probe_enable)(int on)
+{
+	__atomic_store_n(&port_probes_enabled, on, __ATOMIC_RELAXED);
+}
+
+void PORT_FN(probe_reset)(void)
+{
+	__builtin_memset(&port_probe_counts, 0, sizeof(port_probe_counts));
+}
+
+int PORT_FN(probe_read)(int file, int line, uint64_t *hits, uint64_t *trues)
+{
+	if (file < 0 || file >= PORT_PROBE_FILES || line < 0 || line >= PORT_PROBE_LINES)
+		return BPORT_EFLAGS;
+	*hits = __atomic_load_n(&port_probe_counts.hits[file][line], __ATOMIC_RELAXED);
+	*trues = __atomic_load_n(&port_probe_counts.trues[file][line], __ATOMIC_RELAXED);
+	return BPORT_OK;
+}
+
 /* page_reporting_process() for this zone */
 int PORT_FN(report_pass)(struct bport_zone *z, struct scatterlist *sgl)
 {
