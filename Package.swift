@@ -60,7 +60,7 @@ let package = Package(
             ]
         ),
         // What the patch changes, saves and risks, measured on named workloads.
-        .target(name: "Semantics", dependencies: ["BuddyPort", "Differential", "PatchReader"]),
+        .target(name: "Semantics", dependencies: ["BuddyPort", "BuddyModel", "Differential", "PatchReader"]),
         // Throughput of the port and of the checked differential (BENCHMARKS.md).
         .executableTarget(name: "buddy-bench", dependencies: ["Differential"]),
         .testTarget(name: "BuddyPortTests", dependencies: ["BuddyPort"]),
