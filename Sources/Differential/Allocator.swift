@@ -5,9 +5,14 @@
 import BuddyModel
 import BuddyPort
 
-/// An allocator the differential engine can drive and observe.
+/// An allocator the differential engine can drive and observe. The port's methods are
+/// a class's and the model's a value's; both meet these requirements.
 protocol DrivenAllocator {
-    mutating func apply(_ op: Operation) -> Outcome
+    mutating func allocate(order: Int, migratetype: MigrateType, flags: AllocFlags) throws(AllocatorError) -> Int?
+    mutating func free(pfn: Int, order: Int) throws(AllocatorError)
+    mutating func isolate(pageblock: Int) throws(AllocatorError)
+    mutating func unisolate(pageblock: Int) throws(AllocatorError)
+    mutating func reportingPass(host: HostReport) throws(AllocatorError) -> [ReportBatch]
     func freeLists() -> [[[Int]]]
     func counters() -> Counters
     func pageblocks() -> [PageblockState]
@@ -15,15 +20,9 @@ protocol DrivenAllocator {
     var violations: [Violation] { get }
 }
 
-/// A host that fails the batches at the given indices of one pass and accepts the rest.
-func hostFailing(_ failing: [Int]) -> HostReport {
-    var index = 0
-    let failing = Set(failing)
-    return { _ in defer { index += 1 }; return !failing.contains(index) }
-}
-
-extension PortZone: DrivenAllocator {
-    func apply(_ op: Operation) -> Outcome {
+extension DrivenAllocator {
+    /// Applies one operation and says what it returned.
+    mutating func apply(_ op: Operation) -> Outcome {
         do throws(AllocatorError) {
             switch op {
             case .allocate(let order, let mt, let flags):
@@ -44,27 +43,16 @@ extension PortZone: DrivenAllocator {
     }
 }
 
-extension BuddyModel: DrivenAllocator {
-    mutating func apply(_ op: Operation) -> Outcome {
-        do throws(AllocatorError) {
-            switch op {
-            case .allocate(let order, let mt, let flags):
-                return .allocated(try allocate(order: order, migratetype: mt, flags: flags))
-            case .free(let pfn, let order):
-                try free(pfn: pfn, order: order)
-            case .isolate(let pb):
-                try isolate(pageblock: pb)
-            case .unisolate(let pb):
-                try unisolate(pageblock: pb)
-            case .report(let failing):
-                return .reported(reportingPass(host: hostFailing(failing)))
-            }
-            return .done
-        } catch {
-            return .refused(error)
-        }
-    }
+/// A host that fails the batches at the given indices of one pass and accepts the rest.
+func hostFailing(_ failing: [Int]) -> HostReport {
+    var index = 0
+    let failing = Set(failing)
+    return { _ in defer { index += 1 }; return !failing.contains(index) }
+}
 
+extension PortZone: DrivenAllocator {}
+
+extension BuddyModel: DrivenAllocator {
     func freeLists() -> [[[Int]]] {
         (0 ... geometry.maxPageOrder).map { order in
             MigrateType.allCases.map { freeList(order: order, migratetype: $0) }

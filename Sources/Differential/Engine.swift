@@ -153,7 +153,7 @@ public enum Differential {
 
 /// One port zone and one model, stepped together.
 struct Session {
-    let port: PortZone
+    var port: PortZone
     var model: BuddyModel
     let policy: CheckPolicy
     let geometry: Geometry
