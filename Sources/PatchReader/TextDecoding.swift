@@ -4,7 +4,7 @@ import Foundation
 
 /// Turns input bytes into text: refuses empty, binary and undecodable input, accepts
 /// UTF-8 (with or without BOM), UTF-16 with a BOM, and Latin-1 that is plainly text,
-/// and normalises CRLF line ends to LF (a CR that ends the input goes too).
+/// and normalises CRLF line ends to LF (CRs that end the input go too).
 enum TextDecoding {
     static func decode(_ bytes: [UInt8]) throws(PatchReadError) -> String {
         if bytes.isEmpty { throw .empty }
@@ -43,14 +43,20 @@ enum TextDecoding {
         }
     }
 
+    /// Drops every CR that ends a line: a run of CRs before an LF or at the end of the
+    /// input (a CRLF mail of a file with CRLF lines ends them with CR CR LF). No line
+    /// read ends with a CR, so a patch's canonical text reads back to the same lines.
     static func withoutCarriageReturnsBeforeNewlines(_ bytes: [UInt8]) -> [UInt8] {
         guard bytes.contains(0x0D) else { return bytes }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = 0
         while i < bytes.count {
-            if bytes[i] == 0x0D, i + 1 == bytes.count || bytes[i + 1] == 0x0A {
-                i += 1
+            if bytes[i] == 0x0D {
+                var end = i
+                while end < bytes.count, bytes[end] == 0x0D { end += 1 }
+                if end < bytes.count && bytes[end] != 0x0A { out.append(contentsOf: bytes[i..<end]) }
+                i = end
                 continue
             }
             out.append(bytes[i])
