@@ -75,5 +75,6 @@ let package = Package(
         .executableTarget(name: "fuzz-patch-reader", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "fuzz-elf-symbols", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "fuzz-dwarf", dependencies: ["FuzzTargets"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
     ]
 )

@@ -9,7 +9,9 @@
 #   scripts/fuzz.sh dwarf -max_total_time=600
 #   scripts/fuzz.sh elf-symbols CRASH-FILE...      # replays the given inputs
 #
-# TARGET: patch-reader, elf-symbols or dwarf (a "fuzz-" prefix is accepted).
+# TARGET: patch-reader, elf-symbols or dwarf (a "fuzz-" prefix is accepted). The ELF
+# and DWARF targets are linked with instrumented libelf and libdw built from the Debian
+# source (scripts/build-fuzz-elfutils.sh; FUZZ_ELFUTILS=system links the system's).
 # Corpus: $VERIFY_PATCH_CACHE/fuzz/corpus/TARGET (default ~/.cache/verify-patch),
 # seeded from fixtures/ and fixtures/fuzz/crashes/TARGET when empty; crash, leak and
 # timeout inputs go to $VERIFY_PATCH_CACHE/fuzz/artifacts/TARGET/. The arguments are
@@ -46,9 +48,17 @@ artifacts="$cache/artifacts/$target"
 mkdir -p "$corpus" "$artifacts"
 
 scripts/deps.sh
-nice -n 10 swift build -c release --product "fuzz-$target" --scratch-path .build-fuzz \
+# The ELF and DWARF targets link libelf and libdw built with the same instrumentation
+# (scripts/build-fuzz-elfutils.sh), unless FUZZ_ELFUTILS=system asks for the system's.
+scratch=.build-fuzz
+if [ "$target" != patch-reader ] && [ "${FUZZ_ELFUTILS:-instrumented}" != system ]; then
+  PKG_CONFIG_PATH="$(scripts/build-fuzz-elfutils.sh)"
+  export PKG_CONFIG_PATH
+  scratch=.build-fuzz-elfutils
+fi
+nice -n 10 swift build -c release --product "fuzz-$target" --scratch-path "$scratch" \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING >&2
-binary=.build-fuzz/release/fuzz-$target
+binary=$scratch/release/fuzz-$target
 
 if [ -z "$(ls -A "$corpus")" ]; then
   seeds | while read -r f; do cp "$f" "$corpus/"; done

@@ -6,8 +6,6 @@
 import KernelObjects
 
 public enum DWARFTarget {
-    nonisolated(unsafe) private static let file = MemoryFile()
-
     /// Functions defined in the object fixtures (fixtures/objects/src) and names the
     /// seed patch touches.
     static let names: Set<String> = [
@@ -20,6 +18,8 @@ public enum DWARFTarget {
     /// Opens `bytes` as an object file with DWARF, lists its units and looks the
     /// functions up in every unit.
     public static func run(_ bytes: [UInt8]) {
+        // A file per input: libelf maps the file, and callers may run inputs concurrently.
+        let file = MemoryFile()
         file.replaceContents(with: bytes)
         exercise(path: file.path)
     }

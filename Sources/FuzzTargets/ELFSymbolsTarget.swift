@@ -6,11 +6,11 @@
 import KernelObjects
 
 public enum ELFSymbolsTarget {
-    nonisolated(unsafe) private static let file = MemoryFile()
-
     /// Opens `bytes` as an object file and reads both symbol tables. Every symbol read
     /// must carry its table index, in order from 1.
     public static func run(_ bytes: [UInt8]) {
+        // A file per input: libelf maps the file, and callers may run inputs concurrently.
+        let file = MemoryFile()
         file.replaceContents(with: bytes)
         exercise(path: file.path)
     }
