@@ -174,8 +174,16 @@ enum HTMLEntities {
         "lt": "<", "gt": ">", "amp": "&", "quot": "\"", "apos": "'", "nbsp": "\u{00A0}",
     ]
 
+    /// The scalar a numeric entity stands for, unless it cannot stand inside a line:
+    /// NUL (the input would be binary), LF and CR (line ends, already split on).
+    private static func lineScalar(_ value: UInt32) -> Unicode.Scalar? {
+        guard value != 0x00, value != 0x0A, value != 0x0D else { return nil }
+        return Unicode.Scalar(value)
+    }
+
     /// Replaces `&lt;`, `&gt;`, `&amp;`, `&quot;`, `&apos;`, `&nbsp;` and numeric
-    /// entities; unknown named entities are left as they are.
+    /// entities; unknown named entities, and numeric ones for NUL, LF and CR, are left
+    /// as they are.
     static func decode(_ line: Substring) -> String {
         guard line.utf8.contains(UInt8(ascii: "&")) else { return String(line) }
         let bytes = Array(line.utf8)
@@ -190,9 +198,9 @@ enum HTMLEntities {
             let body = String(decoding: bytes[(i + 1)..<(end - 1)], as: UTF8.self)
             let replacement: String?
             if body.hasPrefix("#x") || body.hasPrefix("#X") {
-                replacement = UInt32(body.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map { String($0) }
+                replacement = UInt32(body.dropFirst(2), radix: 16).flatMap(lineScalar).map { String($0) }
             } else if body.hasPrefix("#") {
-                replacement = UInt32(body.dropFirst()).flatMap(Unicode.Scalar.init).map { String($0) }
+                replacement = UInt32(body.dropFirst()).flatMap(lineScalar).map { String($0) }
             } else {
                 replacement = named[body]
             }

@@ -49,5 +49,10 @@ func dwarfTargetReplays(_ input: String) throws {
 }
 
 @Test func crashInputsAreCommitted() {
-    #expect(FuzzFixtures.files("fuzz/crashes/patch-reader").count >= 2)
+    #expect(FuzzFixtures.files("fuzz/crashes/patch-reader") == [
+        "fuzz/crashes/patch-reader/combining-mark-after-marker.patch",
+        "fuzz/crashes/patch-reader/cr-cr-lf.patch",
+        "fuzz/crashes/patch-reader/line-break-entities.patch",
+        "fuzz/crashes/patch-reader/nul-entity-in-section.patch",
+    ])
 }

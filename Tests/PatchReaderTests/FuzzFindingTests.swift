@@ -53,4 +53,26 @@ import Testing
     @Test func carriageReturnsInsideALineStay() {
         #expect(TextDecoding.withoutCarriageReturnsBeforeNewlines(Array("a\r\rb\r\r\nc\r".utf8)) == Array("a\r\rb\nc".utf8))
     }
+
+    /// `&#0;` would make the text binary; the entity stays as written.
+    @Test func nulEntityStays() throws {
+        let (patch, reread) = try Self.roundTrip(try Self.crash("nul-entity-in-section.patch"))
+        #expect(patch.hunks.map(\.section) == ["&#0;"])
+        #expect(patch.canonicalText == "@@ -3,0 +6,0 @@ &#0;\n")
+        #expect(reread.hunks.map(\.section) == ["&#0;"])
+    }
+
+    /// `&#10;` and `&#x0d;` would break a line in two or end it; they stay as written
+    /// while the other entities of the same text are decoded.
+    @Test func lineBreakEntitiesStay() throws {
+        let (patch, reread) = try Self.roundTrip(try Self.crash("line-break-entities.patch"))
+        #expect(patch.mangled)
+        #expect(patch.hunks.map(\.lines) == [[HunkLine(kind: .removed, text: "a&#10;b &"),
+                                              HunkLine(kind: .added, text: "c&#x0d; <")]])
+        #expect(reread.hunks.map(\.lines) == patch.hunks.map(\.lines))
+    }
+
+    @Test func numericEntities() {
+        #expect(HTMLEntities.decode("&#9;&#x41;&#0;&#10;&#13;&#xA;&#X0D;&#65;") == "\tA&#0;&#10;&#13;&#xA;&#X0D;A")
+    }
 }
