@@ -38,7 +38,7 @@ case "$target" in
     dict=fixtures/fuzz/elf.dict
     # The object fixtures are at most 20 KiB; the port's objects (280 KiB) are left out.
     defaults=(-max_len=20480)
-    seeds() { find fixtures/objects -maxdepth 1 -type f -size -64k; } ;;
+    seeds() { find fixtures/objects fixtures/objects/limits -maxdepth 1 -type f -size -64k; } ;;
   *) usage ;;
 esac
 

@@ -38,12 +38,14 @@ func patchReaderTargetReplays(_ input: String) throws {
     PatchReaderTarget.run(try FuzzFixtures.bytes(input))
 }
 
-@Test(arguments: FuzzFixtures.files("fuzz/crashes/elf-symbols") + FuzzFixtures.files("objects"))
+@Test(arguments: FuzzFixtures.files("fuzz/crashes/elf-symbols") + FuzzFixtures.files("objects")
+      + FuzzFixtures.files("objects/limits"))
 func elfSymbolsTargetReplays(_ input: String) throws {
     ELFSymbolsTarget.run(try FuzzFixtures.bytes(input))
 }
 
-@Test(arguments: FuzzFixtures.files("fuzz/crashes/dwarf") + FuzzFixtures.files("objects"))
+@Test(arguments: FuzzFixtures.files("fuzz/crashes/dwarf") + FuzzFixtures.files("objects")
+      + FuzzFixtures.files("objects/limits"))
 func dwarfTargetReplays(_ input: String) throws {
     DWARFTarget.run(try FuzzFixtures.bytes(input))
 }
