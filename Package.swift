@@ -72,5 +72,13 @@ let package = Package(
         .testTarget(name: "PortDriftTests", dependencies: ["PortDrift", "PatchReader"]),
         .testTarget(name: "SemanticsTests", dependencies: ["Semantics", "BuddyPort", "PatchReader"]),
         .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "verify-patch"]),
+        // Fuzzing (FUZZING.md): the targets' bodies, shared with their regression tests,
+        // and libFuzzer executables that are stubs unless scripts/fuzz.sh builds them.
+        .target(name: "CFuzzSupport"),
+        .target(name: "FuzzTargets", dependencies: ["CFuzzSupport", "PatchReader", "PatchVerifier", "KernelObjects"]),
+        .executableTarget(name: "fuzz-patch-reader", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "fuzz-elf-symbols", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "fuzz-dwarf", dependencies: ["FuzzTargets"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
     ]
 )

@@ -111,8 +111,9 @@ public final class PortZone {
 
     /// The pages of `range`, clipped to the zone.
     public func pages(in range: Range<Int>) -> [PageState] {
+        // Clipped before the buffer is made: a range such as 0 ..< Int.max reads the zone.
         let start = max(0, range.lowerBound)
-        let count = max(0, range.upperBound - start)
+        let count = max(0, min(range.upperBound, geometry.zonePages) - start)
         var c = [bport_page_state](repeating: bport_page_state(), count: count)
         let n = c.withUnsafeMutableBufferPointer {
             bport_read_page_range(raw, UInt64(start), UInt64(count), $0.baseAddress)

@@ -39,6 +39,7 @@ public final class DWARFFile {
     /// Throws `.noDWARF` when the file has no DWARF and no separate debug file is found.
     public init(path: String) throws(ObjectError) {
         let elf = try ELFFile(path: path)
+        try checkDWARFSections(of: elf)
         let callbacks = UnsafeMutablePointer<Dwfl_Callbacks>.allocate(capacity: 1)
         callbacks.initialize(to: Dwfl_Callbacks(
             find_elf: dwfl_build_id_find_elf,

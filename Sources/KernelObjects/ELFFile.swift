@@ -123,6 +123,9 @@ private func readSymbols(_ elf: OpaquePointer, table: Int, header: CheckedHeader
     guard symtab.size % entrySize == 0 else {
         throw .corruptSymbolTable("size \(symtab.size) is not a multiple of the entry size \(entrySize)")
     }
+    guard symtab.size / entrySize <= UInt64(ObjectLimits.symbols) else {
+        throw .tooManyEntries(table: "symbol table", count: symtab.size / entrySize, limit: ObjectLimits.symbols)
+    }
     let strings = Int(symtab.link)
     guard strings > 0, strings < info.sections.count,
           info.sections[strings].type == UInt32(SHT_STRTAB) else {

@@ -160,6 +160,9 @@ func checkHeader(of file: borrowing OpenFile) throws(ObjectError) -> CheckedHead
         if shstrndx == shnXIndex { shstrndx = UInt64(first.link) }
         if phnum == pnXNum { phnum = UInt64(first.info) }
         guard shnum <= (size - shoff) / entry else { throw .sectionHeaderTableOutsideFile }
+        guard shnum <= UInt64(ObjectLimits.sections) else {
+            throw .tooManyEntries(table: "section header table", count: shnum, limit: ObjectLimits.sections)
+        }
         let table = try file.read(at: shoff, count: Int(shnum * entry))
         guard table.count == Int(shnum * entry) else { throw .sectionHeaderTableOutsideFile }
         sections.reserveCapacity(Int(shnum))

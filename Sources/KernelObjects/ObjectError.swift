@@ -44,6 +44,10 @@ public enum ObjectError: Error, Equatable, Sendable, Codable, CustomStringConver
     case noDWARF
     /// libdw rejected the DWARF data; the payload is libdw's message.
     case corruptDWARF(String)
+    /// A table claims more entries than `ObjectLimits` allows.
+    case tooManyEntries(table: String, count: UInt64, limit: Int)
+    /// Sections would take more bytes than `ObjectLimits` allows.
+    case tooLarge(what: String, size: UInt64, limit: Int)
     /// Another libelf failure; the payload names the call and carries libelf's message.
     case libelf(operation: String, message: String)
     /// Another libdwfl failure; the payload names the call and carries libdwfl's message.
@@ -72,6 +76,10 @@ public enum ObjectError: Error, Equatable, Sendable, Codable, CustomStringConver
         case .corruptSymbolTable(let what): "corrupt symbol table: \(what)"
         case .noDWARF: "no DWARF debug information"
         case .corruptDWARF(let message): "corrupt DWARF: \(message)"
+        case .tooManyEntries(let table, let count, let limit):
+            "\(table) has \(count) entries, more than the \(limit) this reader accepts"
+        case .tooLarge(let what, let size, let limit):
+            "\(what) would take \(size) bytes, more than the \(limit) this reader accepts"
         case .libelf(let operation, let message): "libelf: \(operation) failed: \(message)"
         case .libdwfl(let operation, let message): "libdwfl: \(operation) failed: \(message)"
         }

@@ -383,6 +383,13 @@ struct DiffParser {
         return true
     }
 
+    /// The text of a hunk line after its one-byte marker. The marker is dropped as a
+    /// scalar, not as a Character: a marker followed by a combining mark is one
+    /// Character, and dropping it would drop the mark too.
+    static func afterMarker(_ line: Substring) -> String {
+        String(Substring(line.unicodeScalars.dropFirst()))
+    }
+
     /// Reads the lines of one hunk. Returns the hunk, the index of the line after it,
     /// and whether a context line without its leading space was read.
     private func readHunk(_ header: DiffSyntax.HunkHeader, index: Int, from start: Int)
@@ -430,14 +437,14 @@ struct DiffParser {
             }
             switch first {
             case UInt8(ascii: " "):
-                hunkLines.append(HunkLine(kind: .context, text: String(line.dropFirst())))
+                hunkLines.append(HunkLine(kind: .context, text: Self.afterMarker(line)))
                 oldSeen += 1
                 newSeen += 1
             case UInt8(ascii: "+"):
-                hunkLines.append(HunkLine(kind: .added, text: String(line.dropFirst())))
+                hunkLines.append(HunkLine(kind: .added, text: Self.afterMarker(line)))
                 newSeen += 1
             case UInt8(ascii: "-"):
-                hunkLines.append(HunkLine(kind: .removed, text: String(line.dropFirst())))
+                hunkLines.append(HunkLine(kind: .removed, text: Self.afterMarker(line)))
                 oldSeen += 1
             case nil:
                 hunkLines.append(HunkLine(kind: .context, text: ""))

@@ -4,7 +4,7 @@ import Foundation
 
 /// Turns input bytes into text: refuses empty, binary and undecodable input, accepts
 /// UTF-8 (with or without BOM), UTF-16 with a BOM, and Latin-1 that is plainly text,
-/// and normalises CRLF line ends to LF (a CR that ends the input goes too).
+/// and normalises CRLF line ends to LF (CRs that end the input go too).
 enum TextDecoding {
     static func decode(_ bytes: [UInt8]) throws(PatchReadError) -> String {
         if bytes.isEmpty { throw .empty }
@@ -43,14 +43,20 @@ enum TextDecoding {
         }
     }
 
+    /// Drops every CR that ends a line: a run of CRs before an LF or at the end of the
+    /// input (a CRLF mail of a file with CRLF lines ends them with CR CR LF). No line
+    /// read ends with a CR, so a patch's canonical text reads back to the same lines.
     static func withoutCarriageReturnsBeforeNewlines(_ bytes: [UInt8]) -> [UInt8] {
         guard bytes.contains(0x0D) else { return bytes }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = 0
         while i < bytes.count {
-            if bytes[i] == 0x0D, i + 1 == bytes.count || bytes[i + 1] == 0x0A {
-                i += 1
+            if bytes[i] == 0x0D {
+                var end = i
+                while end < bytes.count, bytes[end] == 0x0D { end += 1 }
+                if end < bytes.count && bytes[end] != 0x0A { out.append(contentsOf: bytes[i..<end]) }
+                i = end
                 continue
             }
             out.append(bytes[i])
@@ -168,8 +174,16 @@ enum HTMLEntities {
         "lt": "<", "gt": ">", "amp": "&", "quot": "\"", "apos": "'", "nbsp": "\u{00A0}",
     ]
 
+    /// The scalar a numeric entity stands for, unless it cannot stand inside a line:
+    /// NUL (the input would be binary), LF and CR (line ends, already split on).
+    private static func lineScalar(_ value: UInt32) -> Unicode.Scalar? {
+        guard value != 0x00, value != 0x0A, value != 0x0D else { return nil }
+        return Unicode.Scalar(value)
+    }
+
     /// Replaces `&lt;`, `&gt;`, `&amp;`, `&quot;`, `&apos;`, `&nbsp;` and numeric
-    /// entities; unknown named entities are left as they are.
+    /// entities; unknown named entities, and numeric ones for NUL, LF and CR, are left
+    /// as they are.
     static func decode(_ line: Substring) -> String {
         guard line.utf8.contains(UInt8(ascii: "&")) else { return String(line) }
         let bytes = Array(line.utf8)
@@ -184,9 +198,9 @@ enum HTMLEntities {
             let body = String(decoding: bytes[(i + 1)..<(end - 1)], as: UTF8.self)
             let replacement: String?
             if body.hasPrefix("#x") || body.hasPrefix("#X") {
-                replacement = UInt32(body.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map { String($0) }
+                replacement = UInt32(body.dropFirst(2), radix: 16).flatMap(lineScalar).map { String($0) }
             } else if body.hasPrefix("#") {
-                replacement = UInt32(body.dropFirst()).flatMap(Unicode.Scalar.init).map { String($0) }
+                replacement = UInt32(body.dropFirst()).flatMap(lineScalar).map { String($0) }
             } else {
                 replacement = named[body]
             }

@@ -25,6 +25,13 @@ enum Inputs {
             throw InputError(path: path, problem: "no such file")
         }
         if isDirectory.boolValue { throw InputError(path: path, problem: "is a directory") }
+        // Refused on its stated size, before any byte is read (a sparse file costs
+        // nothing to make); the read below stops one byte past the limit for files
+        // whose size says nothing (pipes, devices) or that grow meanwhile.
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64,
+           size > UInt64(patchSizeLimit) {
+            throw InputError(path: path, problem: "larger than \(patchSizeLimit >> 20) MiB, not read")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw InputError(path: path, problem: "cannot be read")
         }
