@@ -56,5 +56,7 @@ func dwarfTargetReplays(_ input: String) throws {
         "fuzz/crashes/patch-reader/cr-cr-lf.patch",
         "fuzz/crashes/patch-reader/line-break-entities.patch",
         "fuzz/crashes/patch-reader/nul-entity-in-section.patch",
+        "fuzz/crashes/patch-reader/nul-in-quoted-path.patch",
+        "fuzz/crashes/patch-reader/quoted-paths.patch",
     ])
 }

@@ -75,4 +75,32 @@ import Testing
     @Test func numericEntities() {
         #expect(HTMLEntities.decode("&#9;&#x41;&#0;&#10;&#13;&#xA;&#X0D;&#65;") == "\tA&#0;&#10;&#13;&#xA;&#X0D;A")
     }
+
+    /// A C-quoted path may hold any byte; the canonical text quotes it back, so a NUL
+    /// or a line break in it survives.
+    @Test func nulInQuotedPath() throws {
+        let (patch, reread) = try Self.roundTrip(try Self.crash("nul-in-quoted-path.patch"))
+        #expect(patch.files.map(\.newPath) == ["\0"])
+        #expect(patch.canonicalText == "diff --git \"a/\" \"b/\\000\"\n--- a/\n+++ \"b/\\000\"\n@@ -1,0 +6,0 @@\n")
+        #expect(reread.files.map(\.oldPath) == patch.files.map(\.oldPath))
+        #expect(reread.files.map(\.newPath) == patch.files.map(\.newPath))
+    }
+
+    @Test func quotedPathsRoundTrip() throws {
+        let (patch, reread) = try Self.roundTrip(try Self.crash("quoted-paths.patch"))
+        #expect(patch.files.map(\.oldPath) == ["x\tyé"])
+        #expect(patch.files.map(\.newPath) == ["x\ny"])
+        #expect(patch.canonicalText == "diff --git \"a/x\\tyé\" \"b/x\\ny\"\n--- \"a/x\\tyé\"\n+++ \"b/x\\ny\"\n@@ -1 +1 @@\n-a\n+b\n")
+        #expect(reread.files.map(\.oldPath) == patch.files.map(\.oldPath))
+        #expect(reread.files.map(\.newPath) == patch.files.map(\.newPath))
+    }
+
+    @Test func quoting() {
+        #expect(Patch.quoted("a/\u{7}\u{8}\t\n\u{B}\u{C}\r\"\\\u{1}\u{7F}é x") == "\"a/\\a\\b\\t\\n\\v\\f\\r\\\"\\\\\\001\\177é x\"")
+        #expect(!Patch.needsQuoting("mm/page_alloc.c"))
+        #expect(!Patch.needsQuoting("dir with space/é.c"))
+        #expect(Patch.needsQuoting(" lead"))
+        #expect(Patch.needsQuoting("trail "))
+        #expect(Patch.needsQuoting("quote\"d"))
+    }
 }
