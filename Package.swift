@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "PatchReaderTests", dependencies: ["PatchReader"]),
         .testTarget(name: "PatchApplierTests", dependencies: ["PatchApplier", "PatchReader"]),
         .testTarget(name: "PortDriftTests", dependencies: ["PortDrift", "PatchReader"]),
-        .testTarget(name: "SemanticsTests", dependencies: ["Semantics", "BuddyPort", "PatchReader"]),
+        .testTarget(name: "SemanticsTests", dependencies: ["Semantics", "BuddyPort", "Differential", "PatchReader"]),
         .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "verify-patch"]),
         // Fuzzing (FUZZING.md): the targets' bodies, shared with their regression tests,
         // and libFuzzer executables that are stubs unless scripts/fuzz.sh builds them.

@@ -9,7 +9,7 @@ import CBuddyPort
 
 /// One zone of the C port of Linux 7.3's buddy allocator, in one variant.
 public final class PortZone {
-    private let raw: OpaquePointer
+    let raw: OpaquePointer
     public let variant: Variant
     public let geometry: Geometry
 

@@ -106,30 +106,3 @@ struct SemanticsTests {
         #expect(report.claims.map(\.status) == [.confirmed, .confirmed, .contradicted, .confirmed, .quantified, .contradicted])
     }
 }
-
-@Suite("Exhaustive exploration")
-struct ExplorationTests {
-    // The first 20,000 states breadth first of tiny16 (allocation orders 1-3, movable
-    // and unmovable): every one keeps every invariant in both variants, and the bound
-    // stops the search before the space closes.
-    @Test(arguments: Variant.allCases)
-    func bounded(variant: Variant) throws {
-        let r = try Exploration.explore(variant: variant, geometry: .tiny16, name: "tiny16",
-                                        orders: 1 ... 3, maxStates: 20_000)
-        #expect(r.states == 20_000)
-        #expect(!r.closed)
-        #expect(r.violations == [])
-    }
-
-    // A 4-page zone (two pageblocks of 2 pages, MAX_PAGE_ORDER 2, isolation included)
-    // closes at 3,310 states in both variants, every one of them checked.
-    @Test(arguments: Variant.allCases)
-    func closesOnFourPages(variant: Variant) throws {
-        let g = Geometry(nrPageblocks: 2, pageblockOrder: 1, maxPageOrder: 2, pageReportingOrder: 0,
-                         reportingCapacity: 1)
-        let r = try Exploration.explore(variant: variant, geometry: g, name: "tiny4", isolation: true)
-        #expect(r.closed)
-        #expect(r.violations == [])
-        #expect(r.states == 3310)
-    }
-}

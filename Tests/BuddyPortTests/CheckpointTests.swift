@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+import BuddyPort
+import Testing
+
+@Suite("Checkpoints: save a zone, change it, go back")
+struct CheckpointTests {
+    // tiny16 (two order-3 blocks, 0 and 8): allocate order 0 (pfn 0... the head of the
+    // order-3 list), save; free it, allocate order 2, report; restore. The zone is back:
+    // same snapshot, same hash, the allocation live again, and the next allocation
+    // returns what it returns on a zone that never left the saved state.
+    @Test(arguments: Variant.allCases)
+    func restoreGoesBack(variant: Variant) throws {
+        let zone = try PortZone(variant: variant, geometry: .tiny16)
+        let twin = try PortZone(variant: variant, geometry: .tiny16)
+        let pfn = try #require(try zone.allocate(order: 0, migratetype: .movable))
+        #expect(try twin.allocate(order: 0, migratetype: .movable) == pfn)
+        let saved = zone.snapshot()
+        let hash = zone.stateHash()
+        #expect(twin.stateHash() == hash)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: zone.checkpointSize, alignment: 16)
+        defer { buffer.deallocate() }
+        zone.saveCheckpoint(into: buffer)
+
+        try zone.free(pfn: pfn, order: 0)
+        #expect(try zone.allocate(order: 2, migratetype: .unmovable) != nil)
+        #expect(try !zone.reportingPass { _ in true }.isEmpty)
+        #expect(zone.snapshot() != saved)
+        #expect(zone.stateHash() != hash)
+
+        try zone.restoreCheckpoint(from: buffer)
+        #expect(zone.snapshot() == saved)
+        #expect(zone.stateHash() == hash)
+        #expect(zone.allocationOrder(at: pfn) == 0)
+        #expect(try zone.allocate(order: 1, migratetype: .movable) == twin.allocate(order: 1, migratetype: .movable))
+        #expect(zone.snapshot() == twin.snapshot())
+        expectNoViolations(zone)
+    }
+
+    // A checkpoint names its zone: another zone of the same geometry refuses it and is
+    // left as it was.
+    @Test func anotherZoneRefuses() throws {
+        let zone = try PortZone(variant: .patched, geometry: .tiny16)
+        let other = try PortZone(variant: .patched, geometry: .tiny16)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: zone.checkpointSize, alignment: 16)
+        defer { buffer.deallocate() }
+        zone.saveCheckpoint(into: buffer)
+        #expect(try other.allocate(order: 3, migratetype: .movable) == 0)
+        let before = other.snapshot()
+        #expect(throws: AllocatorError.invalidGeometry("checkpoint of another zone")) {
+            try other.restoreCheckpoint(from: buffer)
+        }
+        #expect(other.snapshot() == before)
+    }
+
+    // Restoring from inside the zone's own reporting pass is refused.
+    @Test func restoreInsidePassRefused() throws {
+        let zone = try PortZone(variant: .baseline, geometry: .tiny16)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: zone.checkpointSize, alignment: 16)
+        defer { buffer.deallocate() }
+        zone.saveCheckpoint(into: buffer)
+        var refused: AllocatorError?
+        _ = try zone.reportingPass { _ in
+            do { try zone.restoreCheckpoint(from: buffer) } catch let e as AllocatorError { refused = e } catch {}
+            return true
+        }
+        #expect(refused == .reentered)
+    }
+
+    // The hash sees the list order: two order-1 blocks whose buddies stay allocated,
+    // freed in the two orders, give the same pages and flags but lists in different
+    // orders (a free goes to the list head), and different hashes.
+    @Test func hashSeesListOrder() throws {
+        let a = try PortZone(variant: .patched, geometry: .tiny16)
+        let b = try PortZone(variant: .patched, geometry: .tiny16)
+        for zone in [a, b] {
+            #expect(try zone.allocate(order: 1, migratetype: .movable) == 0)
+            #expect(try zone.allocate(order: 1, migratetype: .movable) == 2)
+            #expect(try zone.allocate(order: 1, migratetype: .movable) == 4)
+            #expect(try zone.allocate(order: 1, migratetype: .movable) == 6)
+        }
+        try a.free(pfn: 0, order: 1); try a.free(pfn: 4, order: 1)
+        try b.free(pfn: 4, order: 1); try b.free(pfn: 0, order: 1)
+        #expect(a.snapshot().pages == b.snapshot().pages)
+        #expect(a.snapshot().freeLists[1][MigrateType.movable.rawValue] == [4, 0])
+        #expect(b.snapshot().freeLists[1][MigrateType.movable.rawValue] == [0, 4])
+        #expect(a.stateHash() != b.stateHash())
+    }
+}
