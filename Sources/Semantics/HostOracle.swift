@@ -1,62 +1,111 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// What the host knows: which pfns it has discarded, and through which reported block.
-// A successful report adds the batch's pfns; handing pages out by allocation takes them
-// back. A page reported while already discarded is a re-report: work wasted.
+// What the host knows: which pfns it has discarded. A successful report adds the batch's
+// pfns; handing pages out by allocation takes them back. A page reported while already
+// discarded is a re-report: work wasted. Beside each discarded page the oracle keeps
+// the event that took PG_reported off it (recorded by the lane that watches the zone),
+// and counts each re-report under that event.
 
 import BuddyTypes
 
-/// How a re-reported block relates to the reported blocks that discarded its pages
-/// before. A block is reported again only after it lost its flag: merging takes the flag
-/// off (both variants), a split drops it from the pieces (baseline; in the patched
-/// kernel still through split_large_buddy), a failed report's drain does not set it.
-public enum WasteCause: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
-    /// Part of a larger block reported before: a piece of a split, or of a split and
-    /// a partial merge back.
-    case splitPiece = "part of a larger reported block"
-    /// Spans smaller blocks reported before: they merged.
-    case merged = "spans smaller reported blocks"
-    /// Exactly a block reported before: split and merged back whole, or its flag was
-    /// not set after a failed report.
-    case sameBlock = "the same block again"
-    /// Pages of several of these kinds.
-    case mixed = "mixed"
+/// Why a page the host holds as discarded was reported again: the event that took it
+/// out of a Reported free block while it stayed free, as seen around one workload step.
+public struct WasteCause: Hashable, Sendable, Codable, CustomStringConvertible {
+    public enum Event: Hashable, Sendable, Codable {
+        /// An allocation split the Reported block (rmqueue's expand, or a fallback claim
+        /// of a whole block): the page is left in a smaller free block without the flag.
+        case split
+        /// An allocation left the page's block where it was, with the same order, but
+        /// without the flag, while claiming the block's pageblock.
+        case fallbackClaim
+        /// Freeing a neighbour merged the Reported block into a larger one: merging
+        /// takes the buddy off its list, which clears the flag.
+        case freeMerge
+        /// Isolating or unisolating a pageblock split or merged the block.
+        case isolation
+        /// The drain of a batch the host failed merged the block with a returned one.
+        case failedReport
+        /// The drain of an accepted batch returned the page's own block merged with a
+        /// neighbour, so the drain did not flag it.
+        case reportMerge
+        /// None of the above, by the kind of step.
+        case other(String)
 
-    public var description: String { rawValue }
+        public var label: String {
+            switch self {
+            case .split: "split by an allocation"
+            case .fallbackClaim: "moved by a fallback claim"
+            case .freeMerge: "merged with a freed buddy"
+            case .isolation: "pageblock isolation"
+            case .failedReport: "failed report"
+            case .reportMerge: "merged on report putback"
+            case .other(let step): "other: \(step)"
+            }
+        }
+    }
+
+    public var event: Event
+    /// The free block holding the page after the event is below page_reporting_order:
+    /// it cannot be reported until it merges.
+    public var belowReportingOrder: Bool
+
+    public init(event: Event, belowReportingOrder: Bool) {
+        self.event = event
+        self.belowReportingOrder = belowReportingOrder
+    }
+
+    /// The key of `VariantRun.rereportedByCause`.
+    public var description: String {
+        event.label + (belowReportingOrder ? Self.belowSuffix : "")
+    }
+
+    static let belowSuffix = ", below reporting order"
+    /// The key for a re-reported page without a record; it means the lane missed an
+    /// event, and stays absent.
+    public static let notRecorded = "not recorded"
 }
 
 struct HostOracle {
-    /// For each pfn, the reported block that discarded it, or nil when backed.
-    private var via: [PfnRange?]
+    private var discarded: [Bool]
+    /// For each discarded page that left its Reported block: the event that took it out.
+    private var lost: [WasteCause?]
 
-    init(pages: Int) { via = Array(repeating: nil, count: pages) }
+    init(pages: Int) {
+        discarded = Array(repeating: false, count: pages)
+        lost = Array(repeating: nil, count: pages)
+    }
 
-    /// Records a successful report of `range`; returns the pages that were already
-    /// discarded and why they came back.
-    mutating func report(_ range: PfnRange) -> (rereported: Int, cause: WasteCause?) {
-        var again = 0
-        var causes = Set<WasteCause>()
-        for pfn in range.pfns where pfn < via.count {
-            if let before = via[pfn] {
-                again += 1
-                if before == range {
-                    causes.insert(.sameBlock)
-                } else if before.order > range.order {
-                    causes.insert(.splitPiece)
-                } else {
-                    causes.insert(.merged)
-                }
+    /// Records a successful report of `range`; returns, by cause, how many of its pages
+    /// were already discarded.
+    mutating func report(_ range: PfnRange) -> [String: Int] {
+        var again: [String: Int] = [:]
+        for pfn in range.pfns where pfn < discarded.count {
+            if discarded[pfn] {
+                again[lost[pfn]?.description ?? WasteCause.notRecorded, default: 0] += 1
             }
-            via[pfn] = range
+            discarded[pfn] = true
+            lost[pfn] = nil
         }
-        guard again > 0 else { return (0, nil) }
-        return (again, causes.count == 1 ? causes.first! : .mixed)
+        return again
     }
 
     /// Pages handed out by an allocation are backed again.
     mutating func allocated(_ pfn: Int, order: Int) {
-        for p in pfn ..< min(via.count, pfn + (1 << order)) { via[p] = nil }
+        for p in pfn ..< min(discarded.count, pfn + (1 << order)) {
+            discarded[p] = false
+            lost[p] = nil
+        }
     }
 
-    var discardedPages: Int { via.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+    func isDiscarded(_ pfn: Int) -> Bool { discarded[pfn] }
+
+    /// A discarded page left its Reported block because of `cause`.
+    mutating func lose(_ pfn: Int, cause: WasteCause) {
+        if discarded[pfn] { lost[pfn] = cause }
+    }
+
+    /// The event recorded for a discarded page that is no longer in a Reported block.
+    func cause(at pfn: Int) -> WasteCause? { lost[pfn] }
+
+    var discardedPages: Int { discarded.reduce(0) { $0 + ($1 ? 1 : 0) } }
 }

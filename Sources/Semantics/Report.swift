@@ -3,6 +3,7 @@
 // The reviewer's report: plain text for a reply on the mailing list (lines under 80
 // columns, numbers with units), JSON with everything, an SVG chart.
 
+import BuddyTypes
 import Foundation
 
 public struct SemanticsReport: Sendable, Codable, Equatable {
@@ -30,6 +31,61 @@ public struct SemanticsReport: Sendable, Codable, Equatable {
         return "\(n) pages (\(kib) KiB)"
     }
 
+    static func row(_ label: String, _ a: String, _ b: String) -> String {
+        "  " + label.padding(toLength: 28, withPad: " ", startingAt: 0)
+            + a.padding(toLength: 25, withPad: " ", startingAt: 0) + b
+    }
+
+    static func failed(_ run: VariantRun) -> String {
+        "\(run.failedBatches) of \(run.batches)"
+    }
+
+    /// Re-reported pages by event, both variants, largest first; each event that left
+    /// pages below page_reporting_order is followed by a row with those pages.
+    static func causeRows(_ w: WorkloadResult) -> [(String, Int, Int)] {
+        let split = { (run: VariantRun) -> [String: (all: Int, below: Int)] in
+            var byEvent: [String: (all: Int, below: Int)] = [:]
+            for (key, pages) in run.rereportedByCause {
+                let below = key.hasSuffix(WasteCause.belowSuffix)
+                let event = below ? String(key.dropLast(WasteCause.belowSuffix.count)) : key
+                byEvent[event, default: (0, 0)].all += pages
+                if below { byEvent[event, default: (0, 0)].below += pages }
+            }
+            return byEvent
+        }
+        let a = split(w.baseline), b = split(w.patched)
+        let events = Set(a.keys).union(b.keys).sorted {
+            let x = (a[$0]?.all ?? 0) + (b[$0]?.all ?? 0), y = (a[$1]?.all ?? 0) + (b[$1]?.all ?? 0)
+            return x != y ? x > y : $0 < $1
+        }
+        var rows: [(String, Int, Int)] = []
+        for e in events {
+            rows.append(("  " + e, a[e]?.all ?? 0, b[e]?.all ?? 0))
+            if (a[e]?.below ?? 0) + (b[e]?.below ?? 0) > 0 {
+                rows.append(("    below reporting order", a[e]?.below ?? 0, b[e]?.below ?? 0))
+            }
+        }
+        return rows
+    }
+
+    static func largestFirst(_ counts: [String: Int]) -> [(event: String, pages: Int)] {
+        counts.map { (event: $0.key, pages: $0.value) }.sorted { (x: (event: String, pages: Int), y: (event: String, pages: Int)) -> Bool in
+            x.pages != y.pages ? x.pages > y.pages : x.event < y.event
+        }
+    }
+
+    /// Re-reported pages of `variant` over all workloads, by event, qualifier dropped.
+    func rereportedByEvent(_ variant: Variant) -> [String: Int] {
+        var total: [String: Int] = [:]
+        for w in workloads {
+            for (key, pages) in (variant == .baseline ? w.baseline : w.patched).rereportedByCause {
+                let event = key.hasSuffix(WasteCause.belowSuffix) ? String(key.dropLast(WasteCause.belowSuffix.count)) : key
+                total[event, default: 0] += pages
+            }
+        }
+        return total
+    }
+
     public var text: String {
         var out: [String] = []
         out.append("Workloads, seed \(seed), baseline against patched (4 KiB pages):")
@@ -39,23 +95,30 @@ public struct SemanticsReport: Sendable, Codable, Equatable {
             out.append("  \(w.summary)".wrapped(width: 78, indent: "  "))
             let rows: [(String, String, String)] = [
                 ("reporting passes", "\(w.baseline.passes.count)", "\(w.patched.passes.count)"),
+                ("report() calls failed", Self.failed(w.baseline), Self.failed(w.patched)),
                 ("pages reported", Self.pages(w.baseline.reportedPages), Self.pages(w.patched.reportedPages)),
                 ("pages re-reported", Self.pages(w.baseline.rereportedPages), Self.pages(w.patched.rereportedPages)),
                 ("pageblocks claimed", "\(w.baseline.pageblockClaims)", "\(w.patched.pageblockClaims)"),
                 ("failed allocations", "\(w.baseline.failedAllocations)", "\(w.patched.failedAllocations)"),
             ]
-            out.append("  " + "".padding(toLength: 20, withPad: " ", startingAt: 0)
-                       + "baseline".padding(toLength: 28, withPad: " ", startingAt: 0) + "patched")
-            for (label, a, b) in rows {
-                out.append("  " + label.padding(toLength: 20, withPad: " ", startingAt: 0)
-                           + a.padding(toLength: 28, withPad: " ", startingAt: 0) + b)
+            out.append(Self.row("", "baseline", "patched"))
+            for (label, a, b) in rows { out.append(Self.row(label, a, b)) }
+            let failedPages = { (run: VariantRun) in run.passes.reduce(0) { $0 + $1.failedPages } }
+            if w.baseline.failedBatches + w.patched.failedBatches > 0 {
+                out.insert(Self.row("pages in failed calls", Self.pages(failedPages(w.baseline)),
+                                    Self.pages(failedPages(w.patched))), at: out.count - rows.count + 2)
             }
             let percent = String(format: "%.1f", w.savedPercent)
             out.append("  saving: \(Self.pages(w.savedPages)) re-reported less (\(percent)%)")
-            for (label, run) in [("baseline", w.baseline), ("patched", w.patched)] where run.rereportedPages > 0 {
-                let causes = run.rereportedByCause.sorted { $0.value > $1.value }
-                    .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                out.append("  re-reported in \(label), by cause: \(causes)".wrapped(width: 78, indent: "    "))
+            let causes = Self.causeRows(w)
+            if !causes.isEmpty {
+                out.append("  re-reported, by the event that took PG_reported off the page:")
+                for (label, a, b) in causes { out.append(Self.row(label, Self.pages(a), Self.pages(b))) }
+            }
+            let failedLabel = WasteCause.Event.failedReport.label
+            if w.baseline.failedBatches + w.patched.failedBatches > 0
+                && !causes.contains(where: { $0.0 == "  " + failedLabel }) {
+                out.append("  no discarded page lost PG_reported in a failed report() call")
             }
             if let d = w.firstDivergence {
                 out.append("  variants part ways at step \(d.step): \(d.what)".wrapped(width: 78, indent: "    "))
@@ -111,6 +174,13 @@ public struct SemanticsReport: Sendable, Codable, Equatable {
             out.append(("  \(w.workload) on \(w.geometry): re-reported \(w.baseline.rereportedPages) pages"
                        + " baseline, \(w.patched.rereportedPages) patched (\(String(format: "%.1f", w.savedPercent))% saved)")
                 .wrapped(width: 78, indent: "    "))
+        }
+        let left = rereportedByEvent(.patched)
+        let leftTotal = left.values.reduce(0, +)
+        if leftTotal > 0 {
+            let top = Self.largestFirst(left).prefix(2)
+                .map { "\($0.pages * 100 / leftTotal)% \($0.event)" }.joined(separator: ", ")
+            out.append("  left in patched: \(Self.pages(leftTotal)) re-reported, by cause \(top)".wrapped(width: 78, indent: "    "))
         }
         out.append("  hunks exercised: " + coverage.map { "\($0.hunk) \($0.exercised ? "yes" : "NEVER")" }
             .joined(separator: ", "))

@@ -14,7 +14,9 @@ public enum WorkloadStep: Sendable {
     case free(pfn: Int, order: Int)
     case isolate(Int)
     case unisolate(Int)
-    case report
+    /// A reporting pass whose host fails the batches at these indices (0-based, in call
+    /// order) and accepts the rest; a failed batch ends the pass, as in the kernel.
+    case report(failing: [Int])
 }
 
 /// What a workload sees of the zone when it picks its next step.
@@ -82,20 +84,20 @@ public struct GuestCycle: Workload {
             for i in stride(from: pendingFrees.count - 1, to: 0, by: -1) {
                 pendingFrees.swapAt(i, rng.below(i + 1))
             }
-            return .report
+            return .report(failing: [])
         }
         if let (pfn, order) = pendingFrees.popLast() {
             freesSinceReport += 1
             if freesSinceReport >= max(4, view.live.count / 8) {
                 freesSinceReport = 0
                 pendingFrees.append((pfn, order))
-                return .report
+                return .report(failing: [])
             }
             return .free(pfn: pfn, order: order)
         }
         filling = true
         cycle += 1
-        return .report
+        return .report(failing: [])
     }
 }
 
@@ -118,7 +120,7 @@ public struct Fragmentation: Workload {
     public mutating func next(_ view: WorkloadView) -> WorkloadStep? {
         steps += 1
         if steps > total { return nil }
-        if steps % 97 == 0 { return .report }
+        if steps % 97 == 0 { return .report(failing: []) }
         let r = rng.percent()
         if r < 55 || view.live.isEmpty {
             let m = rng.percent()
@@ -156,7 +158,7 @@ public struct IsolationCycle: Workload {
             let pb = rng.below(geometry.nrPageblocks)
             return view.isolated.contains(pb) ? .unisolate(pb) : .isolate(pb)
         }
-        if r < 18 { return .report }
+        if r < 18 { return .report(failing: []) }
         if r < 60 || view.live.isEmpty {
             let order = rng.below(min(geometry.maxPageOrder, geometry.pageblockOrder) + 1)
             return .allocate(order: order, migratetype: rng.below(4) == 0 ? .unmovable : .movable, flags: [])
@@ -166,10 +168,12 @@ public struct IsolationCycle: Workload {
     }
 }
 
-/// The differential engine's random mix, reporting passes always succeeding.
+/// The differential engine's random mix, with its failing batches: about one pass in
+/// ten fails its first report() call and one in ten its second, decided by the
+/// generator's seeded stream like its other operations.
 public struct RandomMix: Workload {
     public let name = "random-mix"
-    public let summary = "the differential campaign's generator: fill, drain, churn and fragment phases"
+    public let summary = "the differential campaign's generator: fill, drain, churn and fragment phases; some report() calls fail"
     var generator: OperationGenerator
     var steps = 0
     let total = 4000
@@ -186,9 +190,29 @@ public struct RandomMix: Workload {
         switch generator.next(live: live) {
         case .allocate(let order, let mt, let flags): return .allocate(order: order, migratetype: mt, flags: flags)
         case .free(let pfn, let order): return .free(pfn: pfn, order: order)
-        case .isolate(let pb): return view.isolated.contains(pb) ? .report : .isolate(pb)
-        case .unisolate(let pb): return view.isolated.contains(pb) ? .unisolate(pb) : .report
-        case .report: return .report
+        case .isolate(let pb): return view.isolated.contains(pb) ? .report(failing: []) : .isolate(pb)
+        case .unisolate(let pb): return view.isolated.contains(pb) ? .unisolate(pb) : .report(failing: [])
+        case .report(let failing): return .report(failing: failing)
         }
+    }
+}
+
+/// A fixed list of steps, for scenarios whose pfns are known in advance.
+public struct ScriptedWorkload: Workload {
+    public let name: String
+    public let summary: String
+    var steps: [WorkloadStep]
+    var position = 0
+
+    public init(name: String, summary: String = "", steps: [WorkloadStep]) {
+        self.name = name
+        self.summary = summary
+        self.steps = steps
+    }
+
+    public mutating func next(_ view: WorkloadView) -> WorkloadStep? {
+        guard position < steps.count else { return nil }
+        defer { position += 1 }
+        return steps[position]
     }
 }

@@ -81,7 +81,8 @@ struct SemanticsTests {
     }
 
     // Workloads are reproducible from the seed, and the fragmentation workload on
-    // x86-64, seed 1, re-reports 1,536 pages in baseline and none in patched.
+    // x86-64, seed 1, re-reports 1,536 pages in baseline, all after an allocation split
+    // the Reported block that held them, and none in patched.
     @Test func workloads() throws {
         let a = try SemanticsRunner.run(Workloads.all(geometry: .x86_64, seed: 1)[1], geometry: .x86_64,
                                         geometryName: "x86-64", seed: 1)
@@ -91,16 +92,26 @@ struct SemanticsTests {
         #expect(a.workload == "fragmentation")
         #expect(a.baseline.rereportedPages == 1536)
         #expect(a.patched.rereportedPages == 0)
-        #expect(a.baseline.rereportedByCause == ["part of a larger reported block": 1536])
+        #expect(a.baseline.rereportedByCause == ["split by an allocation": 1536])
         #expect(a.baseline.violations == [] && a.patched.violations == [])
     }
 
+    // The report's lines stay under 80 columns, the cause rows and the failed calls
+    // included, and the JSON reads back to the same value.
     @Test func textFitsAMailReply() throws {
         let w = try SemanticsRunner.run(Workloads.all(geometry: .tiny64, seed: 3)[0], geometry: .tiny64,
                                         geometryName: "tiny64", seed: 3)
-        let report = SemanticsReport(seed: 3, workloads: [w], scenario: try ScenarioMeasurements.measure(),
+        let mix = try SemanticsRunner.run(Workloads.all(geometry: .tiny64, seed: 3)[3], geometry: .tiny64,
+                                          geometryName: "tiny64", seed: 3)
+        let report = SemanticsReport(seed: 3, workloads: [w, mix], scenario: try ScenarioMeasurements.measure(),
                                      coverage: [], probes: [try DirectedProbes.splitLargeBuddy(variant: .patched)])
         for line in report.text.split(separator: "\n") { #expect(line.count < 80, "\(line)") }
+        #expect(report.text.contains("  report() calls failed"))
+        #expect(report.text.contains("  pages in failed calls"))
+        #expect(report.text.contains("  re-reported, by the event that took PG_reported off the page:"))
+        #expect(report.text.contains("    merged with a freed buddy"))
+        let json = try JSONEncoder().encode(report)
+        #expect(try JSONDecoder().decode(SemanticsReport.self, from: json) == report)
         let svg = SemanticsReport.svgChart(w)
         #expect(svg.hasPrefix("<svg") && svg.contains("<polyline") && svg.hasSuffix("</svg>"))
         #expect(report.claims.map(\.status) == [.confirmed, .confirmed, .contradicted, .confirmed, .quantified, .contradicted])
