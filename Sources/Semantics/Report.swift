@@ -129,6 +129,10 @@ public struct SemanticsReport: Sendable, Codable, Equatable {
                 for v in run.violations.prefix(3) {
                     out.append("  \(label): kernel check fired: \(v)".wrapped(width: 78, indent: "    "))
                 }
+                if !run.violationReplay.isEmpty {
+                    out.append("  \(label): the first fires again after these \(run.violationReplay.count) operations:")
+                    for op in run.violationReplay { out.append("    \(op),") }
+                }
             }
         }
         out.append("")

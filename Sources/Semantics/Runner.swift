@@ -34,6 +34,9 @@ public struct VariantRun: Sendable, Codable, Equatable {
     /// Pageblocks whose migratetype changed (fallback claims, CMA aside).
     public var pageblockClaims: Int
     public var violations: [Violation]
+    /// When a kernel check fired: a minimal list of operations that makes the first one
+    /// fire again on a new zone (Operation syntax, ready to paste into a test).
+    public var violationReplay: [String] = []
 
     /// report() calls in all passes, and how many of them the host failed.
     public var batches: Int { passes.reduce(0) { $0 + $1.batches } }
@@ -94,6 +97,8 @@ struct Lane {
     var host: HostOracle
     var coverage: FlagCoverage
     var live: [(pfn: Int, order: Int)] = []
+    /// Every step taken, as a differential operation, for replay.
+    var log: [Operation] = []
     var livePages = 0
     var lastFailed = false
     var isolated = Set<Int>()
@@ -140,6 +145,7 @@ struct Lane {
 
     private mutating func take(_ next: WorkloadStep) throws -> String {
         let pageblockOrder = zone.geometry.pageblockOrder
+        log.append(next.operation)
         switch next {
         case .allocate(let order, let mt, let flags):
             run.allocations += 1
@@ -272,6 +278,11 @@ public enum SemanticsRunner {
                     divergence = FirstDivergence(step: step, what: "free lists differ after \(a ?? "")")
                 }
             }
+        }
+        for lane in [base, patched] where !lane.zone.violations.isEmpty {
+            let replay = try Replay.minimalFiring(lane.log, variant: lane.zone.variant, geometry: geometry)
+            let run = replay.map(\.description)
+            if lane.zone.variant == .baseline { base.run.violationReplay = run } else { patched.run.violationReplay = run }
         }
         base.run.violations = base.zone.violations
         patched.run.violations = patched.zone.violations

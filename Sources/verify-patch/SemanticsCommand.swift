@@ -44,7 +44,15 @@ struct SemanticsCommand: ParsableCommand {
         }
     }
 
+    /// One line of progress on standard error, overwritten by the next; only on a
+    /// terminal, so piped or redirected output stays clean.
+    static func progress(_ line: String?) {
+        guard isatty(STDERR_FILENO) == 1 else { return }
+        FileHandle.standardError.write(Data(("\r" + (line ?? "") + "\u{1b}[K").utf8))
+    }
+
     static func measure(seed: UInt64, geometries: String) throws -> SemanticsReport {
+        defer { progress(nil) }
         let known = ["tiny16": Geometry.tiny16, "tiny64": .tiny64, "x86-64": .x86_64]
         let root = try Fixtures.root()
         let patch = try Inputs.readPatch(Fixtures.path(Fixtures.seedPatch, in: root))
@@ -54,15 +62,18 @@ struct SemanticsCommand: ParsableCommand {
         for name in geometries.split(separator: ",").map(String.init) {
             guard let g = known[name] else { throw ValidationError("unknown geometry '\(name)'") }
             for w in Workloads.all(geometry: g, seed: seed) {
+                progress("semantics: \(w.name) on \(name), seed \(seed)")
                 results.append(try SemanticsRunner.run(w, geometry: g, geometryName: name, seed: seed))
             }
             // The differential campaign's operations too, on the patched port and model.
             for s in seed ..< seed + 20 where g.zonePages <= 1024 {
+                progress("semantics: differential campaign on \(name), seed \(s)")
                 if let d = Differential.run(variant: .patched, geometry: g, seed: s, count: 2000) {
                     throw InputError(path: "port", problem: "port and model differ: \(d.problem)")
                 }
             }
         }
+        progress("semantics: scenarios, hunk coverage, directed probes")
         let scenario = try ScenarioMeasurements.measure()
         let coverage = try CoverageMap.measure(patch, portRoot: root.appendingPathComponent("CModules/CBuddyPort"))
         PortZone.setProbes(enabled: false)

@@ -83,4 +83,19 @@ struct ExplorationTests {
         #expect(shrunk.path == [.allocate(order: 0, migratetype: .movable, flags: []),
                                 .allocate(order: 0, migratetype: .unmovable, flags: [])])
     }
+
+    // A workload's replay is cut by chunks: out of 1,000 operations, the break needs
+    // the free of pfn 100 and, after it, the free of pfn 700; the result is those two.
+    @Test func minimizeByChunks() {
+        let ops: [Operation] = (0 ..< 1000).map { .free(pfn: $0, order: 0) }
+        let a = Operation.free(pfn: 100, order: 0), b = Operation.free(pfn: 700, order: 0)
+        var replays = 0
+        let result = Replay.minimize(ops) { candidate in
+            replays += 1
+            guard let i = candidate.firstIndex(of: a), let j = candidate[i...].firstIndex(of: b) else { return nil }
+            return j
+        }
+        #expect(result == [a, b])
+        #expect(replays < 100)
+    }
 }

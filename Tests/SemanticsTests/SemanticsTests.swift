@@ -114,6 +114,6 @@ struct SemanticsTests {
         #expect(try JSONDecoder().decode(SemanticsReport.self, from: json) == report)
         let svg = SemanticsReport.svgChart(w)
         #expect(svg.hasPrefix("<svg") && svg.contains("<polyline") && svg.hasSuffix("</svg>"))
-        #expect(report.claims.map(\.status) == [.confirmed, .confirmed, .contradicted, .confirmed, .quantified, .contradicted])
+        #expect(report.claims.map(\.status) == [.confirmed, .confirmed, .contradicted, .confirmed, .confirmed, .contradicted])
     }
 }
