@@ -160,7 +160,8 @@ struct WasteCauseTests {
 
     // The same on x86-64 for the random mix (isolation, failed batches and fallbacks
     // among 4,000 steps; a whole-zone read of 32,768 pages after each).
-    @Test func coverageRecordIsExactOnX86() throws {
+    @Test(.enabled(if: optimizedBuild, "a whole-zone read after each of 4,000 steps"))
+    func coverageRecordIsExactOnX86() throws {
         let w = Workloads.all(geometry: .x86_64, seed: 1)[3]
         _ = try SemanticsRunner.run(w, geometry: .x86_64, geometryName: "x86-64", seed: 1, audit: true)
     }
