@@ -12,6 +12,10 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 scripts/deps.sh
+if [ ! -x /usr/bin/time ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq time >&2
+fi
 swift build -c release --product verify-patch >&2
 vp="$repo/.build/release/verify-patch"
 seed=fixtures/patches/seed-archive.txt

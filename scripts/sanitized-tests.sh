@@ -41,5 +41,8 @@ if ! swift build --build-tests "${flags[@]}" >.build-sanitized/build.log 2>&1; t
   grep -v "Cannot export local symbol" .build-sanitized/build.log >&2
   exit 1
 fi
-swift test --skip-build "${flags[@]}" "$@"
+if ! swift test --skip-build "${flags[@]}" "$@"; then
+  echo "sanitized-tests: failed after $(( $(date +%s) - start )) s: a failed test or a sanitizer report above" >&2
+  exit 1
+fi
 echo "sanitized-tests: passed in $(( $(date +%s) - start )) s"

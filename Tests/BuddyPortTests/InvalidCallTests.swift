@@ -5,34 +5,15 @@ import Testing
 
 @Suite("Invalid calls are refused and change nothing")
 struct InvalidCallTests {
-    enum Call: CustomTestStringConvertible, Sendable {
-        case allocate(order: Int, mt: MigrateType, flags: AllocFlags)
-        case free(pfn: Int, order: Int)
-        case isolate(Int)
-        case unisolate(Int)
-
-        var testDescription: String {
-            switch self {
-            case .allocate(let o, let mt, let f): "allocate(order: \(o), \(mt), flags: \(f.rawValue))"
-            case .free(let pfn, let o): "free(pfn: \(pfn), order: \(o))"
-            case .isolate(let pb): "isolate(\(pb))"
-            case .unisolate(let pb): "unisolate(\(pb))"
-            }
-        }
-
-        func run(on zone: PortZone) throws(AllocatorError) {
-            switch self {
-            case .allocate(let o, let mt, let f): _ = try zone.allocate(order: o, migratetype: mt, flags: f)
-            case .free(let pfn, let o): try zone.free(pfn: pfn, order: o)
-            case .isolate(let pb): try zone.isolate(pageblock: pb)
-            case .unisolate(let pb): try zone.unisolate(pageblock: pb)
-            }
-        }
-    }
-
     // tiny64 prepared as: order-1 movable allocation at 0 (0-1 allocated), pageblock 7
-    // isolated.
-    static let cases: [(Call, AllocatorError)] = [
+    // isolated, which split the order-4 block at 48 and left its upper half, 56-63, one
+    // order-3 block on the isolate list:
+    //
+    //   pfn  0   2   4   8       16      32      48      56      64
+    //        |A A|2  |4  |8      |16     |16     |8      |8 iso  |
+    //
+    // (A: allocated; a number: a free block of that many pages; iso: on the isolate list)
+    static let cases: [(ZoneCall, AllocatorError)] = [
         (.allocate(order: 5, mt: .movable, flags: []), .invalidOrder(5)),
         (.allocate(order: -1, mt: .movable, flags: []), .invalidOrder(-1)),
         (.allocate(order: 0, mt: .highAtomic, flags: []), .invalidMigratetype(3)),
@@ -48,6 +29,17 @@ struct InvalidCallTests {
         (.free(pfn: 0, order: 2), .notAllocated(pfn: 0, order: 2)),
         (.free(pfn: 2, order: 1), .notAllocated(pfn: 2, order: 1)),
         (.free(pfn: 8, order: 3), .notAllocated(pfn: 8, order: 3)),
+        (.free(pfn: Int.max, order: 0), .pfnOutOfRange(pfn: Int.max)),
+        (.free(pfn: 0, order: 12), .invalidOrder(12)),
+        (.free(pfn: 0, order: 13), .invalidOrder(13)),
+        (.free(pfn: 0, order: -1), .invalidOrder(-1)),
+        // Frees inside the isolated pageblock of blocks that are no live allocation of
+        // that order, which the kernel meets with VM_BUG_ON_PAGE() or bad_page().
+        (.free(pfn: 56, order: 3), .notAllocated(pfn: 56, order: 3)),
+        (.free(pfn: 60, order: 2), .notAllocated(pfn: 60, order: 2)),
+        (.free(pfn: 63, order: 0), .notAllocated(pfn: 63, order: 0)),
+        (.free(pfn: 58, order: 2), .unalignedPfn(pfn: 58, order: 2)),
+        (.free(pfn: 56, order: 4), .unalignedPfn(pfn: 56, order: 4)),
         (.isolate(8), .pageblockOutOfRange(8)),
         (.isolate(-1), .pageblockOutOfRange(-1)),
         (.isolate(7), .alreadyIsolated(pageblock: 7)),
@@ -61,6 +53,8 @@ struct InvalidCallTests {
         #expect(try zone.allocate(order: 1, migratetype: .movable) == 0)
         try zone.isolate(pageblock: 7)
         let before = zone.snapshot()
+        #expect(before.freeLists[3][MigrateType.isolate.rawValue] == [56])
+        #expect(before.freeLists[3][MigrateType.movable.rawValue] == [48, 8])
         for (call, error) in Self.cases {
             #expect(throws: error, "\(call.testDescription)") { try call.run(on: zone) }
             #expect(zone.snapshot() == before, "\(call.testDescription) changed the zone")

@@ -32,3 +32,47 @@ func reportUntilQuiet(_ zone: PortZone, maxPasses: Int = 16,
 func splitOffBuddies(of pfn: Int, from high: Int, to low: Int) -> [PfnRange] {
     stride(from: high - 1, through: low, by: -1).map { PfnRange(pfn: pfn + (1 << $0), order: $0) }
 }
+
+/// SplitMix64, for reproducible sequences of calls.
+struct Rng {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    mutating func pick<T>(_ choices: [T]) -> T? { choices.isEmpty ? nil : choices[below(choices.count)] }
+}
+
+/// One call of PortZone's mutating API, as a value a test can list, print and replay.
+enum ZoneCall: CustomTestStringConvertible, Sendable {
+    case allocate(order: Int, mt: MigrateType, flags: AllocFlags)
+    case free(pfn: Int, order: Int)
+    case isolate(Int)
+    case unisolate(Int)
+    case reportingPass
+
+    var testDescription: String {
+        switch self {
+        case .allocate(let o, let mt, let f): "allocate(order: \(o), \(mt), flags: \(f.rawValue))"
+        case .free(let pfn, let o): "free(pfn: \(pfn), order: \(o))"
+        case .isolate(let pb): "isolate(\(pb))"
+        case .unisolate(let pb): "unisolate(\(pb))"
+        case .reportingPass: "reportingPass"
+        }
+    }
+
+    /// Runs the call; a reporting pass's host accepts every batch.
+    func run(on zone: PortZone) throws(AllocatorError) {
+        switch self {
+        case .allocate(let o, let mt, let f): _ = try zone.allocate(order: o, migratetype: mt, flags: f)
+        case .free(let pfn, let o): try zone.free(pfn: pfn, order: o)
+        case .isolate(let pb): try zone.isolate(pageblock: pb)
+        case .unisolate(let pb): try zone.unisolate(pageblock: pb)
+        case .reportingPass: _ = try zone.reportingPass { _ in true }
+        }
+    }
+}
