@@ -52,6 +52,9 @@ struct ExploreCommand: ParsableCommand {
     @Flag(help: "Allocate movable pages only (otherwise movable and unmovable).")
     var movableOnly = false
 
+    @Flag(help: "Allocate reclaimable pages too: three migratetypes.")
+    var reclaimable = false
+
     @Option(help: "Smallest allocation order (the largest is MAX_PAGE_ORDER).")
     var minOrder: Int = 1
 
@@ -68,12 +71,16 @@ struct ExploreCommand: ParsableCommand {
             throw ValidationError("--min-order must be 0 to \(g.maxPageOrder) for \(geometry)")
         }
         guard maxStates > 0 else { throw ValidationError("--max-states must be positive") }
+        guard !(movableOnly && reclaimable) else {
+            throw ValidationError("--movable-only and --reclaimable exclude each other")
+        }
     }
 
     func run() throws {
         let g = Self.geometries.first { $0.name == geometry }!.geometry
         let alphabet = ExplorationAlphabet(orders: minOrder ... g.maxPageOrder,
-                                           types: movableOnly ? [.movable] : [.movable, .unmovable],
+                                           types: movableOnly ? [.movable]
+                                               : reclaimable ? [.movable, .unmovable, .reclaimable] : [.movable, .unmovable],
                                            isolation: isolation)
         // The two variants on the two cores; progress on a terminal only.
         let variants = Variant.allCases
@@ -99,8 +106,8 @@ struct ExploreCommand: ParsableCommand {
         let results = try box.values.map { try $0!.get() }
         if output.json { try Inputs.printJSON(results); return }
         print("Exhaustive exploration of \(geometry): \(g)")
-        print("  operations: allocate orders \(minOrder)-\(g.maxPageOrder) "
-              + "\(movableOnly ? "movable" : "movable or unmovable"), free each live")
+        let types = alphabet.types.map(\.description).joined(separator: ", ")
+        print("  operations: allocate orders \(minOrder)-\(g.maxPageOrder) (\(types)), free each live")
         print("  allocation, \(isolation ? "isolate or unisolate each pageblock, " : "")report (accepted, or")
         print("  the first batch failed); checked in every state: invariants, soundness,")
         print("  kernel checks")
