@@ -71,10 +71,8 @@ public enum Exploration {
         let start = clock.now
         let zone = try PortZone(variant: variant, geometry: geometry)
         var check = PortStateCheck(geometry: geometry)
-        var stack = Stack(checkpointSize: zone.checkpointSize)
+        let stack = Stack(checkpointSize: zone.checkpointSize)
         let seen = StateSet(capacity: min(maxStates, 1 << 22))
-        var encoded: [Int] = []
-        var allocation = [Int](repeating: -1, count: geometry.zonePages)
         var path: [Operation] = []
         var violations: [ExplorationViolation] = []
         var problemKinds = Set<String>()
@@ -84,15 +82,6 @@ public enum Exploration {
             alphabet.types.map { Operation.allocate(order: order, migratetype: $0, flags: []) }
         }
 
-        func readAllocations() -> UInt64 {
-            var heads: UInt64 = 0
-            for pfn in 0 ..< geometry.zonePages {
-                let order = zone.allocationOrder(at: pfn) ?? -1
-                allocation[pfn] = order
-                if order >= 0 { heads |= 1 << UInt64(pfn) }
-            }
-            return heads
-        }
         func isolatedBlocks() -> UInt64 {
             guard alphabet.isolation else { return 0 }
             var bits: UInt64 = 0
@@ -127,12 +116,10 @@ public enum Exploration {
         }
 
         _ = seen.insert(zone.stateHash())
-        let rootHeads = readAllocations()
-        zone.encodeState(into: &encoded)
-        for problem in check.problems(encoded, allocation: allocation, discarded: 0).prefix(1) {
+        for problem in check.problems(of: zone, discarded: 0).prefix(1) {
             violations.append(ExplorationViolation(problem: problem, operations: []))
         }
-        stack.push(zone, Frame(discarded: 0, liveHeads: rootHeads, isolated: isolatedBlocks()))
+        stack.push(zone, Frame(discarded: 0, liveHeads: check.liveHeads, isolated: isolatedBlocks()))
         explore: while stack.depth > 0 {
             let top = stack.depth - 1
             let frame = stack.frames[top]
@@ -148,13 +135,7 @@ public enum Exploration {
             guard apply(op, to: zone, host: &host) else { continue }
             transitions += 1
             guard seen.insert(zone.stateHash()) else { continue }
-            let heads = readAllocations()
-            zone.encodeState(into: &encoded)
-            var problems = check.problems(encoded, allocation: allocation, discarded: host)
-            if zone.violationCount > violationsBefore {
-                problems.insert(zone.violations[violationsBefore].description, at: 0)
-            }
-            if let problem = problems.first {
+            if let problem = check.problems(of: zone, discarded: host, violationsBefore: violationsBefore).first {
                 // A broken state is not explored further; the first of each kind is kept.
                 let kind = problem.filter { !$0.isNumber }
                 if violations.count < 8 && problemKinds.insert(kind).inserted {
@@ -166,9 +147,8 @@ public enum Exploration {
             if seen.count >= maxStates { closed = false; break explore }
             if let progress, seen.count % progressEvery == 0 { progress(seen.count) }
             path.append(op)
-            stack.push(zone, Frame(discarded: host, liveHeads: heads, isolated: isolatedBlocks()))
+            stack.push(zone, Frame(discarded: host, liveHeads: check.liveHeads, isolated: isolatedBlocks()))
         }
-        stack.release()
         let elapsed = (clock.now - start).components
         let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         return ExplorationResult(variant: variant, geometry: name, isolation: alphabet.isolation,
@@ -182,14 +162,11 @@ public enum Exploration {
     /// (the zone is then unchanged). A failed allocation or a pass with nothing to send
     /// counts as done: the state hash tells whether anything changed.
     static func apply(_ op: Operation, to zone: PortZone, host: inout UInt64) -> Bool {
-        func mask(_ pfn: Int, _ order: Int) -> UInt64 {
-            (1 << order) >= 64 ? ~0 : ((1 << UInt64(1 << order)) - 1) << UInt64(pfn)
-        }
         do {
             switch op {
             case .allocate(let order, let mt, let flags):
                 if let pfn = try zone.allocate(order: order, migratetype: mt, flags: flags) {
-                    host &= ~mask(pfn, order)
+                    host &= ~pfnMask(pfn, order)
                 }
             case .free(let pfn, let order): try zone.free(pfn: pfn, order: order)
             case .isolate(let pb): try zone.isolate(pageblock: pb)
@@ -200,7 +177,7 @@ public enum Exploration {
                 _ = try zone.reportingPass { ranges in
                     defer { batch += 1 }
                     if failing.contains(batch) { return false }
-                    for r in ranges { discarded |= mask(r.pfn, r.order) }
+                    for r in ranges { discarded |= pfnMask(r.pfn, r.order) }
                     return true
                 }
                 host = discarded
@@ -219,56 +196,40 @@ public enum Exploration {
     /// state, soundness, and the kernel checks recorded since `violationsBefore`.
     public static func problems(in zone: PortZone, discarded: UInt64, violationsBefore: Int = 0) -> [String] {
         var check = PortStateCheck(geometry: zone.geometry)
-        var encoded: [Int] = []
-        zone.encodeState(into: &encoded)
-        let allocation = (0 ..< zone.geometry.zonePages).map { zone.allocationOrder(at: $0) ?? -1 }
-        var problems = check.problems(encoded, allocation: allocation, discarded: discarded)
-        if zone.violationCount > violationsBefore {
-            problems.insert(zone.violations[violationsBefore].description, at: 0)
-        }
-        return problems
+        return check.problems(of: zone, discarded: discarded, violationsBefore: violationsBefore)
     }
 
-    /// Replays `ops` from boot, checking after each; `valid` is false when an operation
-    /// is refused or finds nothing to do; `problem` is the first one met, after
-    /// operation number `at`.
-    static func replay(_ ops: [Operation], variant: Variant, geometry: Geometry,
-                       check: Check) throws -> (valid: Bool, problem: String?, at: Int) {
+    /// Replays `ops` on a new zone, checking after each: the index of the first
+    /// operation after which `check` finds a problem, with the problem; nil when none
+    /// does or an operation is refused.
+    static func firstBreak(_ ops: [Operation], variant: Variant, geometry: Geometry,
+                           check: Check) throws -> (at: Int, problem: String)? {
         let zone = try PortZone(variant: variant, geometry: geometry)
         var host: UInt64 = 0
         for (i, op) in ops.enumerated() {
-            guard apply(op, to: zone, host: &host) else { return (false, nil, i) }
-            if let problem = check(zone, host) { return (true, problem, i) }
+            guard apply(op, to: zone, host: &host) else { return nil }
+            if let problem = check(zone, host) { return (i, problem) }
         }
-        return (true, nil, ops.count)
+        return nil
     }
 
-    /// Leaves out operations one at a time, from the front, while the shorter list still
-    /// reaches a state `check` finds broken; the result reaches one and stops doing so
-    /// without any single one of its operations.
+    /// `ops` shrunk by `Replay.minimize` to a list that still reaches a state `check`
+    /// (by default: `problems(in:)`) finds broken, and loses it without any single one
+    /// of its operations; with the problem it reaches.
     public static func shrink(_ ops: [Operation], variant: Variant, geometry: Geometry,
                               check: Check? = nil) throws -> (path: [Operation], problem: String) {
-        let check = check ?? { zone, host in
-            // Kernel checks count from boot in a replay.
-            problems(in: zone, discarded: host).first
-        }
-        var outcome = try replay(ops, variant: variant, geometry: geometry, check: check)
-        guard let first = outcome.problem else { return (ops, "not reproduced by replay") }
-        var problem = first
-        var best = Array(ops.prefix(outcome.at + 1))
-        var i = 0
-        while i < best.count {
-            var candidate = best
-            candidate.remove(at: i)
-            outcome = try replay(candidate, variant: variant, geometry: geometry, check: check)
-            if outcome.valid, let p = outcome.problem {
-                best = Array(candidate.prefix(outcome.at + 1))
-                problem = p
-            } else {
-                i += 1
+        let check = check ?? { zone, host in problems(in: zone, discarded: host).first }
+        // minimize keeps the list of its last successful replay, so the last problem
+        // seen is the shrunk list's.
+        var problem: String?
+        let path = try Replay.minimize(ops) { candidate in
+            guard let found = try firstBreak(candidate, variant: variant, geometry: geometry, check: check) else {
+                return nil
             }
+            problem = found.problem
+            return found.at
         }
-        return (best, problem)
+        return (path, problem ?? "not reproduced by replay")
     }
 }
 
@@ -341,7 +302,7 @@ struct Frame {
 }
 
 /// The depth-first stack: frames, and their checkpoints in chunks that never move.
-struct Stack {
+final class Stack {
     static let chunkFrames = 4096
     let checkpointSize: Int
     var frames: [Frame] = []
@@ -356,7 +317,7 @@ struct Stack {
         chunks[depth / Self.chunkFrames] + (depth % Self.chunkFrames) * checkpointSize
     }
 
-    mutating func push(_ zone: PortZone, _ frame: Frame) {
+    func push(_ zone: PortZone, _ frame: Frame) {
         if frames.count == chunks.count * Self.chunkFrames {
             chunks.append(.allocate(byteCount: Self.chunkFrames * checkpointSize, alignment: 16))
         }
@@ -365,11 +326,7 @@ struct Stack {
         maxDepth = max(maxDepth, frames.count - 1)
     }
 
-    mutating func pop() { frames.removeLast() }
+    func pop() { frames.removeLast() }
 
-    /// Frees the checkpoints' memory; the stack is unusable afterwards.
-    mutating func release() {
-        for c in chunks { c.deallocate() }
-        chunks = []
-    }
+    deinit { for c in chunks { c.deallocate() } }
 }

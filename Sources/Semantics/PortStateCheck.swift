@@ -4,17 +4,46 @@
 // bport_encode_state() writes it, with the live allocations and the host's discarded
 // pages beside it. Exhaustive exploration runs these on every state it reaches.
 
-import BuddyTypes
+import BuddyPort
+
+/// The pfns of the block of `order` at `pfn`, one bit each (zones of at most 64 pages).
+func pfnMask(_ pfn: Int, _ order: Int) -> UInt64 {
+    (1 << order) >= 64 ? ~0 : ((1 << UInt64(1 << order)) - 1) << UInt64(pfn)
+}
 
 struct PortStateCheck {
     let geometry: Geometry
     private var owner: [Int8]
     private var freeHead: [Bool]
+    private var encoded: [Int] = []
+    /// Per pfn, the order of the live allocation headed there or -1, as of the last
+    /// `problems(of:)`.
+    private(set) var allocation: [Int]
+    /// The pfns that head live allocations, as of the last `problems(of:)`.
+    private(set) var liveHeads: UInt64 = 0
 
     init(geometry: Geometry) {
         self.geometry = geometry
         owner = Array(repeating: 0, count: geometry.zonePages)
         freeHead = Array(repeating: false, count: geometry.zonePages)
+        allocation = Array(repeating: -1, count: geometry.zonePages)
+    }
+
+    /// The problems of `zone`'s state: the invariants below, then, first in the list,
+    /// the first kernel check recorded beyond `violationsBefore`.
+    mutating func problems(of zone: PortZone, discarded: UInt64, violationsBefore: Int = 0) -> [String] {
+        liveHeads = 0
+        for pfn in 0 ..< geometry.zonePages {
+            let order = zone.allocationOrder(at: pfn) ?? -1
+            allocation[pfn] = order
+            if order >= 0 && pfn < 64 { liveHeads |= 1 << UInt64(pfn) }
+        }
+        zone.encodeState(into: &encoded)
+        var problems = problems(encoded, allocation: allocation, discarded: discarded)
+        if zone.violationCount > violationsBefore {
+            problems.insert(zone.violations[violationsBefore].description, at: 0)
+        }
+        return problems
     }
 
     /// The problems of the state `encoded`; `allocation[pfn]` is the order of the live
@@ -28,7 +57,7 @@ struct PortStateCheck {
         var problems: [String] = []
         for i in 0 ..< pages { owner[i] = 0; freeHead[i] = false }
 
-        let counters = encoded[0 ..< 5].map { $0 }
+        let counters = Array(encoded[0 ..< 5])
         let nrFree = Array(encoded[5 ..< 5 + orders])
         let blocksAt = 5 + orders
         let pagesAt = blocksAt + g.nrPageblocks
@@ -78,7 +107,7 @@ struct PortStateCheck {
                         }
                     }
                     if head & reportedBit != 0 {
-                        let mask: UInt64 = size >= 64 ? ~0 : ((1 << UInt64(size)) - 1) << UInt64(pfn)
+                        let mask = pfnMask(pfn, order)
                         if discarded & mask != mask {
                             problems.append("reported block at \(pfn) of order \(order) is not wholly discarded by the host")
                         }

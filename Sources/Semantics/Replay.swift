@@ -50,14 +50,8 @@ public enum Replay {
 
     /// The shortest list `minimize` finds that makes a kernel check fire on a new zone.
     public static func minimalFiring(_ ops: [Operation], variant: Variant, geometry: Geometry) throws -> [Operation] {
-        try minimize(ops) { candidate in
-            let zone = try PortZone(variant: variant, geometry: geometry)
-            var host: UInt64 = 0
-            for (i, op) in candidate.enumerated() {
-                guard Exploration.apply(op, to: zone, host: &host) else { return nil }
-                if zone.violationCount > 0 { return i }
-            }
-            return nil
-        }
+        try Exploration.shrink(ops, variant: variant, geometry: geometry) { zone, _ in
+            zone.violationCount > 0 ? zone.violations[0].description : nil
+        }.path
     }
 }

@@ -119,6 +119,13 @@ struct Lane {
         blocks = zone.pageblocks()
     }
 
+    /// When a kernel check fired: the steps cut down to a minimal list that makes it
+    /// fire on a new zone; empty otherwise.
+    func minimalReplay() throws -> [String] {
+        guard zone.violationCount > 0 else { return [] }
+        return try Replay.minimalFiring(log, variant: zone.variant, geometry: zone.geometry).map(\.description)
+    }
+
     /// Takes one step; returns a short description of what happened, nil when done.
     mutating func step() throws -> String? {
         let view = WorkloadView(live: live, livePages: livePages, lastAllocationFailed: lastFailed,
@@ -279,11 +286,8 @@ public enum SemanticsRunner {
                 }
             }
         }
-        for lane in [base, patched] where !lane.zone.violations.isEmpty {
-            let replay = try Replay.minimalFiring(lane.log, variant: lane.zone.variant, geometry: geometry)
-            let run = replay.map(\.description)
-            if lane.zone.variant == .baseline { base.run.violationReplay = run } else { patched.run.violationReplay = run }
-        }
+        base.run.violationReplay = try base.minimalReplay()
+        patched.run.violationReplay = try patched.minimalReplay()
         base.run.violations = base.zone.violations
         patched.run.violations = patched.zone.violations
         return WorkloadResult(workload: workload.name, summary: workload.summary, geometry: geometryName,

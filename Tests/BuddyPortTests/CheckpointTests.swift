@@ -5,8 +5,9 @@ import Testing
 
 @Suite("Checkpoints: save a zone, change it, go back")
 struct CheckpointTests {
-    // tiny16 (two order-3 blocks, 0 and 8): allocate order 0 (pfn 0... the head of the
-    // order-3 list), save; free it, allocate order 2, report; restore. The zone is back:
+    // tiny16 (two order-3 blocks, 0 and 8): allocate order 0 (pfn 0), save; free it
+    // (block 0 whole again), allocate order 2 (pfn 0), report (the pass sends block 4 of
+    // order 2); restore. The zone is back:
     // same snapshot, same hash, the allocation live again, and the next allocation
     // returns what it returns on a zone that never left the saved state.
     @Test(arguments: Variant.allCases)
@@ -14,6 +15,7 @@ struct CheckpointTests {
         let zone = try PortZone(variant: variant, geometry: .tiny16)
         let twin = try PortZone(variant: variant, geometry: .tiny16)
         let pfn = try #require(try zone.allocate(order: 0, migratetype: .movable))
+        #expect(pfn == 0)
         #expect(try twin.allocate(order: 0, migratetype: .movable) == pfn)
         let saved = zone.snapshot()
         let hash = zone.stateHash()
@@ -23,8 +25,10 @@ struct CheckpointTests {
         zone.saveCheckpoint(into: buffer)
 
         try zone.free(pfn: pfn, order: 0)
-        #expect(try zone.allocate(order: 2, migratetype: .unmovable) != nil)
-        #expect(try !zone.reportingPass { _ in true }.isEmpty)
+        let block = try zone.allocate(order: 2, migratetype: .unmovable)
+        #expect(block == 0)
+        let sent = try zone.reportingPass { _ in true }.flatMap(\.ranges)
+        #expect(sent == [PfnRange(pfn: 4, order: 2)])
         #expect(zone.snapshot() != saved)
         #expect(zone.stateHash() != hash)
 

@@ -65,7 +65,7 @@ struct CrossZoneTests {
 
         /// Seeded allocations, frees, isolation changes and reporting passes.
         func run(seed: UInt64, steps: Int) throws {
-            var rng = Rng(state: seed)
+            var rng = SplitMix64(seed: seed)
             var live: [(pfn: Int, order: Int)] = []
             let g = zone.geometry
             for _ in 0 ..< steps {

@@ -43,7 +43,7 @@ struct MisuseTests {
         let g = Geometry.tiny64
         let clean = try PortZone(variant: variant, geometry: g)
         let abused = try PortZone(variant: variant, geometry: g)
-        var rng = Rng(state: seed)
+        var rng = SplitMix64(seed: seed)
         var book = Book()
         var made: [Misuse: Int] = [:]
         var reentries = 0
@@ -105,7 +105,7 @@ struct MisuseTests {
 
     /// One invalid call of `misuse`'s kind and the error it must get, or nil when the
     /// state offers none (no live allocation, nothing isolated, nothing freed yet).
-    static func invalidCall(_ misuse: Misuse, _ rng: inout Rng, _ g: Geometry, _ book: Book,
+    static func invalidCall(_ misuse: Misuse, _ rng: inout SplitMix64, _ g: Geometry, _ book: Book,
                             _ zone: PortZone) -> (ZoneCall, AllocatorError)? {
         let pages = g.zonePages, maxOrder = g.maxPageOrder
         func notLive(_ b: Block) -> Bool { !book.live.contains(b) }
@@ -182,7 +182,7 @@ struct MisuseTests {
     }
 
     /// A call made from inside the host callback; each would be valid outside it.
-    static func reentrantCall(_ rng: inout Rng, _ g: Geometry, _ book: Book) -> ZoneCall {
+    static func reentrantCall(_ rng: inout SplitMix64, _ g: Geometry, _ book: Book) -> ZoneCall {
         let pb = rng.below(g.nrPageblocks)
         let live = rng.pick(book.live)
         switch rng.below(5) {
@@ -195,7 +195,7 @@ struct MisuseTests {
     }
 
     /// One valid operation, the same on both zones, with the same result expected.
-    static func validOperation(_ rng: inout Rng, _ g: Geometry, _ book: inout Book,
+    static func validOperation(_ rng: inout SplitMix64, _ g: Geometry, _ book: inout Book,
                                _ clean: PortZone, _ abused: PortZone) throws {
         let roll = rng.below(100)
         if roll < 50 {

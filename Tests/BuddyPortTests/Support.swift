@@ -33,16 +33,7 @@ func splitOffBuddies(of pfn: Int, from high: Int, to low: Int) -> [PfnRange] {
     stride(from: high - 1, through: low, by: -1).map { PfnRange(pfn: pfn + (1 << $0), order: $0) }
 }
 
-/// SplitMix64, for reproducible sequences of calls.
-struct Rng {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     mutating func pick<T>(_ choices: [T]) -> T? { choices.isEmpty ? nil : choices[below(choices.count)] }
 }

@@ -97,6 +97,6 @@ struct ExplorationTests {
             return j
         }
         #expect(result == [a, b])
-        #expect(replays < 100)
+        #expect(replays == 49)
     }
 }
