@@ -1,31 +1,41 @@
 // swift-tools-version: 6.1
 // SPDX-License-Identifier: GPL-2.0-only
 
+import Foundation
 import PackageDescription
+
+/// The kernel configuration the port follows, from its one place (CModules/CBuddyPort/kconfig).
+let kernelConfig: [CSetting] = {
+    let path = Context.packageDirectory + "/CModules/CBuddyPort/kconfig"
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        fatalError("\(path) cannot be read")
+    }
+    return text.split(separator: "\n").compactMap { line -> CSetting? in
+        let entry = line.trimmingCharacters(in: .whitespaces)
+        guard !entry.isEmpty, !entry.hasPrefix("#") else { return nil }
+        let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+        return .define(parts[0], to: parts.count > 1 ? parts[1] : "1")
+    }
+}()
 
 let package = Package(
     name: "verify-patch",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "verify-patch", targets: ["verify-patch"]),
+        
         .library(name: "BuddyPort", targets: ["BuddyPort"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // Linux 7.3's buddy allocator and page reporting, ported to user space in two
-        // variants (baseline, patched) from one source.
+        // Linux 7.3's buddy allocator and page reporting, ported to user space: the
+        // baseline variant and the C API every variant is driven through.
         .target(
             name: "CBuddyPort",
             path: "CModules/CBuddyPort",
-            exclude: ["port", "PORTING.md", "drift-explained.txt"],
-            cSettings: [
-                .define("CONFIG_CMA", to: "1"),
-                .define("CONFIG_MEMORY_ISOLATION", to: "1"),
-                .define("CONFIG_PAGE_REPORTING", to: "1"),
-                .define("CONFIG_DEBUG_VM", to: "1"),
-            ]
+            exclude: ["port", "PORTING.md", "drift-explained.txt", "kconfig"],
+            cSettings: kernelConfig
         ),
         // libelf and libdw, as Debian packages them.
         .systemLibrary(name: "CLibElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
@@ -42,42 +52,30 @@ let package = Package(
         .target(name: "PatchVerifier", dependencies: ["PatchReader", "KernelObjects"]),
         // The words port and model share: variants, geometry, snapshots, errors.
         .target(name: "BuddyTypes"),
-        // Swift driver owning one port zone.
+        // Swift driver owning one port zone, of any loaded variant.
         .target(name: "BuddyPort", dependencies: ["CBuddyPort", "BuddyTypes"]),
         // The port's text inside the binary (embed.list), so that a copied verify-patch
         // builds variants.
         .target(name: "PortSource", plugins: ["EmbedFiles"]),
-        // Compiles the files a target's embed.list names into it (Plugins/EmbedFiles).
         .executableTarget(name: "embed-files"),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
+        // Variants built on demand: the port's text with patches applied, compiled,
+        // cached and loaded; coverage of a variant's lines and branches.
+        .target(name: "PortVariants", dependencies: ["BuddyPort", "PortSource"]),
         // The same allocator semantics written from the rules, sharing no code with the port.
         .target(name: "BuddyModel", dependencies: ["BuddyTypes"]),
         // Port and model side by side: generated operations, comparison, shrinking.
         .target(name: "Differential", dependencies: ["BuddyPort", "BuddyModel"]),
-        .executableTarget(
-            name: "verify-patch",
-            dependencies: [
-                "BuddyPort",
-                "PatchVerifier",
-                "PatchApplier",
-                "PortDrift",
-                "Semantics",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
-        // What the patch changes, saves and risks, measured on named workloads.
-        .target(name: "Semantics", dependencies: ["BuddyPort", "BuddyModel", "Differential", "PatchReader"]),
-        // Throughput of the port and of the checked differential (BENCHMARKS.md).
-        .executableTarget(name: "buddy-bench", dependencies: ["Differential"]),
-        .testTarget(name: "BuddyPortTests", dependencies: ["BuddyPort"]),
-        .testTarget(name: "BuddyModelTests", dependencies: ["BuddyModel"]),
-        .testTarget(name: "DifferentialTests", dependencies: ["Differential"]),
+        .testTarget(name: "BuddyPortTests", dependencies: ["BuddyPort", "TestVariants"]),
+        .testTarget(name: "PortVariantsTests", dependencies: ["PortVariants", "Differential"]),
+        // The variants the tests run (the baseline and the seed, built like any patch).
+        .target(name: "TestVariants", dependencies: ["PortVariants", "BuddyModel"], path: "Tests/TestVariants"),
+        .testTarget(name: "BuddyModelTests", dependencies: ["BuddyModel", "TestVariants"]),
+        .testTarget(name: "DifferentialTests", dependencies: ["Differential", "TestVariants"]),
         .testTarget(name: "KernelObjectsTests", dependencies: ["KernelObjects"]),
         .testTarget(name: "PatchReaderTests", dependencies: ["PatchReader"]),
         .testTarget(name: "PatchApplierTests", dependencies: ["PatchApplier", "PatchReader"]),
         .testTarget(name: "PortDriftTests", dependencies: ["PortDrift", "PatchReader"]),
-        .testTarget(name: "SemanticsTests", dependencies: ["Semantics", "BuddyPort", "Differential", "PatchReader"]),
-        .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "verify-patch"]),
         // Fuzzing (FUZZING.md): the targets' bodies, shared with their regression tests,
         // and libFuzzer executables that are stubs unless scripts/fuzz.sh builds them.
         .target(name: "CFuzzSupport"),

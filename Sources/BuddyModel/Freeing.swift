@@ -13,26 +13,30 @@
 // - The merged block goes to the tail of its list when the caller asks for the tail;
 //   otherwise to the tail only when its order is below MAX_PAGE_ORDER - 1 and the block of
 //   the next order up that it would merge with next is free with that order; else the head.
-// - Patched only: a block that was PG_reported when split_large_buddy() was handed it
-//   passes the flag to each piece before the piece is freed.
+// - The merged block notifies page reporting when its order is at least
+//   page_reporting_order and the caller did not ask to skip it (__putback_isolated_page()
+//   does); before the device is registered nothing is notified.
+// - Under `.propagateReportedOnSplit` only: a block that was PG_reported when
+//   split_large_buddy() was handed it passes the flag to each piece before the piece is
+//   freed.
 
 extension BuddyModel {
     /// free_one_page() for `order`-block at `pfn`: FPI_TO_TAIL when `toTail`.
     mutating func freeRange(_ pfn: Int, order: Int, toTail: Bool) {
-        let wasReported = variant == .patched && reported.contains(pfn)
+        let wasReported = rules == .propagateReportedOnSplit && reported.contains(pfn)
         let end = pfn + (1 << order)
         let pieceOrder = min(order, blockOrder)
         var piece = pfn
         repeat {
             let type = effectiveType(piece)
             if wasReported { reported.insert(piece) }
-            release(piece, order: pieceOrder, type: type, toTail: toTail)
+            release(piece, order: pieceOrder, type: type, toTail: toTail, notify: true)
             piece += 1 << pieceOrder
         } while piece != end
     }
 
     /// __free_one_page(): frees the order-`order` block at `pfn` as `type`.
-    mutating func release(_ pfn: Int, order: Int, type: MigrateType, toTail: Bool) {
+    mutating func release(_ pfn: Int, order: Int, type: MigrateType, toTail: Bool, notify: Bool) {
         if reported.contains(pfn) || lru.contains(pfn) {
             fire("VM_BUG_ON_PAGE", "page->flags.f & PAGE_FLAGS_CHECK_AT_PREP",
                  in: "__free_one_page", line: 953, pfn: pfn)
@@ -63,6 +67,7 @@ extension BuddyModel {
 
         let tail = toTail || mergeLikely(head, buddy: buddy, order: order)
         putOnList(head, order: order, type: type, tail: tail)
+        if notify { notifyFree(order: order) }
     }
 
     /// buddy_merge_likely(): whether the block that `head` would form with `buddy` has a

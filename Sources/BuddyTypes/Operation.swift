@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// The operations a differential run applies to both allocators, written so that a
-// printed list can be pasted back into Swift as a regression case.
-
-@_exported import BuddyTypes
+// The operations every driver of a zone applies (the differential engine, workloads,
+// exploration, replays), written so that a printed list can be pasted back into Swift as
+// a regression case, and what an operation returned.
 
 /// One call into an allocator. Frees name their pfn and order, so a list stays
 /// meaningful when shrinking removes the allocation it refers to (the call is then
@@ -13,9 +12,10 @@ public enum Operation: Hashable, Codable, Sendable, CustomStringConvertible {
     case free(pfn: Int, order: Int)
     case isolate(pageblock: Int)
     case unisolate(pageblock: Int)
-    /// A reporting pass whose host fails the batches at these indices (0-based, in call
+    /// The guest idles for the reporting delay: the reporting device's queued work, if
+    /// any, runs a pass whose host fails the batches at these indices (0-based, in call
     /// order) and accepts the others.
-    case report(failing: [Int])
+    case idle(failing: [Int])
 
     public var description: String {
         switch self {
@@ -24,11 +24,11 @@ public enum Operation: Hashable, Codable, Sendable, CustomStringConvertible {
         case .free(let pfn, let order): ".free(pfn: \(pfn), order: \(order))"
         case .isolate(let pb): ".isolate(pageblock: \(pb))"
         case .unisolate(let pb): ".unisolate(pageblock: \(pb))"
-        case .report(let failing): ".report(failing: \(failing))"
+        case .idle(let failing): ".idle(failing: \(failing))"
         }
     }
 
-    static func name(_ mt: MigrateType) -> String {
+    public static func name(_ mt: MigrateType) -> String {
         switch mt {
         case .unmovable: "unmovable"
         case .movable: "movable"
@@ -39,7 +39,7 @@ public enum Operation: Hashable, Codable, Sendable, CustomStringConvertible {
         }
     }
 
-    static func flagsSource(_ flags: AllocFlags) -> String {
+    public static func flagsSource(_ flags: AllocFlags) -> String {
         var parts: [String] = []
         if flags.contains(.noFragment) { parts.append(".noFragment") }
         if flags.contains(.cma) { parts.append(".cma") }
