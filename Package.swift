@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "BuddyPort", dependencies: ["CBuddyPort", "BuddyTypes"]),
         // The port's text inside the binary (embed.list), so that a copied verify-patch
         // builds variants.
-        .target(name: "PortSource", plugins: ["EmbedFiles"]),
+        .target(name: "PortSource", exclude: ["embed.list"], plugins: ["EmbedFiles"]),
         .executableTarget(name: "embed-files"),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         // Variants built on demand: the port's text with patches applied, compiled,
@@ -68,6 +68,12 @@ let package = Package(
         .target(name: "Differential", dependencies: ["BuddyPort", "BuddyModel"]),
         .testTarget(name: "BuddyPortTests", dependencies: ["BuddyPort", "TestVariants"]),
         .testTarget(name: "PortVariantsTests", dependencies: ["PortVariants", "Differential"]),
+        // The model's invariants over the flat state encoding, for any driver of any zone.
+        .target(name: "Invariants", dependencies: ["BuddyTypes"]),
+        // Two variants measured side by side: workloads with a host that remembers what it
+        // discarded, re-reports by cause, refaults, checks, first differences, replays.
+        .target(name: "Measurement", dependencies: ["BuddyPort", "Differential", "Invariants"]),
+        .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "TestVariants"]),
         // The variants the tests run (the baseline and the seed, built like any patch).
         .target(name: "TestVariants", dependencies: ["PortVariants", "BuddyModel"], path: "Tests/TestVariants"),
         .testTarget(name: "BuddyModelTests", dependencies: ["BuddyModel", "TestVariants"]),

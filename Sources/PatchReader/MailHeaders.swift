@@ -7,6 +7,8 @@ enum MailHeaders {
     struct Result: Equatable {
         var title: String?
         var author: String?
+        /// Where the text after the headers begins (the commit message, if any).
+        var bodyStart: Int?
     }
 
     private static let weekdays: Set<Substring> = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -81,9 +83,24 @@ enum MailHeaders {
             let message = lines[i...].prefix { $0.hasPrefix("    ") || $0.isEmpty }
             if let first = message.first(where: { !$0.allSatisfy(\.isWhitespace) }) {
                 result.title = first.trimmingCharacters(in: .whitespaces)
+                i = message.firstIndex(of: first).map { $0 + 1 } ?? i
             }
         }
+        result.bodyStart = i
         return result
+    }
+
+    /// The commit message in `lines` from `start`: up to a `---` line, blank lines at
+    /// either end dropped, a git log's four-space indentation removed; nil when empty.
+    static func message(_ lines: ArraySlice<Substring>, from start: Int) -> String? {
+        guard start < lines.endIndex else { return nil }
+        var body = Array(lines[max(start, lines.startIndex)...].prefix { $0.trimmingCharacters(in: .whitespaces) != "---" })
+        if !body.isEmpty, body.allSatisfy({ $0.hasPrefix("    ") || $0.allSatisfy(\.isWhitespace) }) {
+            body = body.map { $0.hasPrefix("    ") ? $0.dropFirst(4) : $0 }
+        }
+        while let first = body.first, first.allSatisfy(\.isWhitespace) { body.removeFirst() }
+        while let last = body.last, last.allSatisfy(\.isWhitespace) { body.removeLast() }
+        return body.isEmpty ? nil : body.joined(separator: "\n")
     }
 
     /// `"Tsirkin, Michael S." <mst@...>` becomes `Tsirkin, Michael S. <mst@...>`.

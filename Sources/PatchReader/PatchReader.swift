@@ -80,10 +80,12 @@ public enum PatchReader {
                 combined = combined || output.sawCombinedDiff
                 continue
             }
-            let headers = MailHeaders.read(chunk[..<(output.diffStart ?? chunk.count)])
+            let front = chunk[..<(output.diffStart ?? chunk.count)]
+            let headers = MailHeaders.read(front)
             patches.append(Patch(title: headers.title,
                                  subject: headers.title.flatMap(MailHeaders.subject(fromTitle:)),
                                  author: headers.author,
+                                 message: headers.bodyStart.flatMap { MailHeaders.message(front, from: $0) },
                                  files: output.files,
                                  mangled: mangled || output.readUnmarkedContext))
         }

@@ -238,7 +238,7 @@ public struct VariantBuilder: Sendable {
         }
         let output = staging.appendingPathComponent("variant.so")
         let arguments = Self.flags(flavour) + [
-            "-ffile-prefix-map=\(staging.path)/=",
+            "-ffile-prefix-map=\(staging.path)/=", "-fcoverage-prefix-map=\(staging.path)/=",
             "-I", staging.path, "-I", staging.appendingPathComponent("include").path,
             "-o", output.path, staging.appendingPathComponent("variant.c").path,
         ]

@@ -19,7 +19,17 @@ enum Inputs {
     /// The largest patch file read; larger ones are refused before reading.
     static let patchSizeLimit = 64 << 20
 
+    /// The one patch in the file at `path`.
     static func readPatch(_ path: String) throws -> Patch {
+        let set = try readPatches(path)
+        if set.count > 1 {
+            throw InputError(path: path, problem: "holds \(set.count) patches; give one")
+        }
+        return set[0]
+    }
+
+    /// Every patch in the file at `path`, in order (an mbox holds a series).
+    static func readPatches(_ path: String) throws -> [Patch] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw InputError(path: path, problem: "no such file")
@@ -56,13 +66,10 @@ enum Inputs {
         } catch {
             throw InputError(path: path, problem: "\(error)")
         }
-        guard let patch = set.patches.first, !patch.hunks.isEmpty else {
+        guard !set.patches.isEmpty, set.patches.allSatisfy({ !$0.hunks.isEmpty }) else {
             throw InputError(path: path, problem: "not a patch: no hunks found")
         }
-        if set.patches.count > 1 {
-            throw InputError(path: path, problem: "holds \(set.patches.count) patches; give one")
-        }
-        return patch
+        return set.patches
     }
 
     static func verify(_ objects: [String], patchPath: String, patch: Patch) throws -> VerificationReport {
@@ -80,6 +87,36 @@ enum Inputs {
         }
         return VerificationReport(patch: patchPath, subject: patch.subject,
                                   expectations: expectations, objects: reports)
+    }
+
+    /// Writes `data` to `path` only when it is all there: staged in a fresh temporary
+    /// file in the same directory, flushed, then renamed over `path`. A failure leaves
+    /// `path` as it was.
+    static func writeAtomically(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        var template = Array((url.deletingLastPathComponent().path + "/.\(url.lastPathComponent).XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw InputError(path: path, problem: "cannot be written: \(String(cString: strerror(errno)))")
+        }
+        let staged = String(cString: template)
+        var ok = data.withUnsafeBytes { raw in
+            var at = 0
+            while at < raw.count {
+                let n = write(fd, raw.baseAddress! + at, raw.count - at)
+                if n <= 0 { return false }
+                at += n
+            }
+            return true
+        }
+        ok = ok && fchmod(fd, 0o644) == 0 && fsync(fd) == 0
+        let error = errno
+        close(fd)
+        guard ok, rename(staged, path) == 0 else {
+            let why = String(cString: strerror(ok ? errno : error))
+            unlink(staged)
+            throw InputError(path: path, problem: "cannot be written: \(why)")
+        }
     }
 
     static func printJSON<T: Encodable>(_ value: T) throws {

@@ -41,10 +41,14 @@ struct FlagCoverage {
     }
 
     /// Re-reads the aligned blocks holding `pfns`; returns the pages that were covered
-    /// and are now free but not covered.
-    mutating func rescan(_ zone: PortZone, around pfns: some Sequence<Int>) -> [Loss] {
-        let starts = Set(pfns.filter { $0 >= 0 && $0 < zonePages }.map { $0 & ~(blockPages - 1) })
-        return read(zone, starts.sorted())
+    /// and are now free but not covered, and the pages of those blocks covered now.
+    mutating func rescan(_ zone: PortZone, around pfns: some Sequence<Int>) -> (losses: [Loss], covered: [Int]) {
+        let starts = Set(pfns.filter { $0 >= 0 && $0 < zonePages }.map { $0 & ~(blockPages - 1) }).sorted()
+        let losses = read(zone, starts)
+        let covered = starts.flatMap { start in
+            (start ..< min(start + blockPages, zonePages)).filter { self.covered[$0] }
+        }
+        return (losses, covered)
     }
 
     /// Sets `range` the way the drain of an accepted batch leaves it when the block

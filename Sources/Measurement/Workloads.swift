@@ -1,23 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Named, seeded workloads, each driving one zone through a pattern the patch matters
+// Named, seeded workloads, each driving one zone through a pattern that free page
+// reporting and the buddy allocator's splitting, merging, fallbacks and isolation matter
 // for. A workload decides its next operation from its own random stream and the zone's
-// live allocations, so the same seed gives both variants the same decisions for as long
-// as their allocation results agree.
+// live allocations, so the same seed gives two variants the same decisions for as long
+// as their allocation results agree. Reporting passes run when the kernel would run them:
+// a workload idles (`.idle`), and the pass the frees requested runs then, if any.
 
 import BuddyTypes
 import Differential
-
-/// One operation a workload asks for.
-public enum WorkloadStep: Sendable {
-    case allocate(order: Int, migratetype: MigrateType, flags: AllocFlags)
-    case free(pfn: Int, order: Int)
-    case isolate(Int)
-    case unisolate(Int)
-    /// A reporting pass whose host fails the batches at these indices (0-based, in call
-    /// order) and accepts the rest; a failed batch ends the pass, as in the kernel.
-    case report(failing: [Int])
-}
 
 /// What a workload sees of the zone when it picks its next step.
 public struct WorkloadView: Sendable {
@@ -31,10 +22,10 @@ public protocol Workload: Sendable {
     var name: String { get }
     var summary: String { get }
     /// The next step, or nil when the workload is over.
-    mutating func next(_ view: WorkloadView) -> WorkloadStep?
+    mutating func next(_ view: WorkloadView) -> Operation?
 }
 
-/// The workloads `verify-patch semantics` runs, for a geometry and a seed.
+/// The workloads a review runs, for a geometry and a seed.
 public enum Workloads {
     public static func all(geometry: Geometry, seed: UInt64) -> [any Workload] {
         [GuestCycle(geometry: geometry, seed: seed),
@@ -50,10 +41,10 @@ extension SplitMix64 {
 }
 
 /// A guest's life: fill most of memory with mixed orders and migratetypes, free it in
-/// random order with reporting passes along the way, report, repeat.
+/// random order idling now and then (so requested reporting passes run), repeat.
 public struct GuestCycle: Workload {
     public let name = "guest-cycle"
-    public let summary = "fill to 90% with mixed orders and types, free in random order with reporting passes, repeat"
+    public let summary = "fill to 90% with mixed orders and types, free in random order with idle spells, repeat"
     let geometry: Geometry
     var rng: SplitMix64
     var cycle = 0
@@ -67,7 +58,7 @@ public struct GuestCycle: Workload {
         rng = SplitMix64(seed: seed)
     }
 
-    public mutating func next(_ view: WorkloadView) -> WorkloadStep? {
+    public mutating func next(_ view: WorkloadView) -> Operation? {
         if cycle == cycles { return nil }
         if filling {
             if view.livePages * 10 < geometry.zonePages * 9 && !(view.lastAllocationFailed && rng.below(4) == 0) {
@@ -84,20 +75,20 @@ public struct GuestCycle: Workload {
             for i in stride(from: pendingFrees.count - 1, to: 0, by: -1) {
                 pendingFrees.swapAt(i, rng.below(i + 1))
             }
-            return .report(failing: [])
+            return .idle(failing: [])
         }
         if let (pfn, order) = pendingFrees.popLast() {
             freesSinceReport += 1
             if freesSinceReport >= max(4, view.live.count / 8) {
                 freesSinceReport = 0
                 pendingFrees.append((pfn, order))
-                return .report(failing: [])
+                return .idle(failing: [])
             }
             return .free(pfn: pfn, order: order)
         }
         filling = true
         cycle += 1
-        return .report(failing: [])
+        return .idle(failing: [])
     }
 }
 
@@ -117,10 +108,10 @@ public struct Fragmentation: Workload {
         total = max(2000, geometry.zonePages / 2)
     }
 
-    public mutating func next(_ view: WorkloadView) -> WorkloadStep? {
+    public mutating func next(_ view: WorkloadView) -> Operation? {
         steps += 1
         if steps > total { return nil }
-        if steps % 97 == 0 { return .report(failing: []) }
+        if steps % 97 == 0 { return .idle(failing: []) }
         let r = rng.percent()
         if r < 55 || view.live.isEmpty {
             let m = rng.percent()
@@ -133,11 +124,11 @@ public struct Fragmentation: Workload {
     }
 }
 
-/// Memory offlining and contiguous allocations: ranges of pageblocks isolated, reported
-/// around, allocated around, and given back.
+/// Memory offlining and contiguous allocations: pageblocks isolated, idled around,
+/// allocated around, and given back.
 public struct IsolationCycle: Workload {
     public let name = "isolation"
-    public let summary = "isolate and unisolate ranges of pageblocks among allocations, frees and reporting passes"
+    public let summary = "isolate and unisolate pageblocks among allocations, frees and idle spells"
     let geometry: Geometry
     var rng: SplitMix64
     var steps = 0
@@ -149,16 +140,16 @@ public struct IsolationCycle: Workload {
         total = max(2000, geometry.zonePages / 4)
     }
 
-    public mutating func next(_ view: WorkloadView) -> WorkloadStep? {
+    public mutating func next(_ view: WorkloadView) -> Operation? {
         steps += 1
         if steps > total { return nil }
         let r = rng.percent()
         if r < 8 {
-            if let pb = view.isolated.sorted().first, rng.below(2) == 0 { return .unisolate(pb) }
+            if let pb = view.isolated.sorted().first, rng.below(2) == 0 { return .unisolate(pageblock: pb) }
             let pb = rng.below(geometry.nrPageblocks)
-            return view.isolated.contains(pb) ? .unisolate(pb) : .isolate(pb)
+            return view.isolated.contains(pb) ? .unisolate(pageblock: pb) : .isolate(pageblock: pb)
         }
-        if r < 18 { return .report(failing: []) }
+        if r < 18 { return .idle(failing: []) }
         if r < 60 || view.live.isEmpty {
             let order = rng.below(min(geometry.maxPageOrder, geometry.pageblockOrder) + 1)
             return .allocate(order: order, migratetype: rng.below(4) == 0 ? .unmovable : .movable, flags: [])
@@ -168,9 +159,9 @@ public struct IsolationCycle: Workload {
     }
 }
 
-/// The differential engine's random mix, with its failing batches: about one pass in
-/// ten fails its first report() call and one in ten its second, decided by the
-/// generator's seeded stream like its other operations.
+/// The differential engine's random mix, with its failing batches: about one idle spell
+/// in ten fails the first report() call of the pass it runs and one in ten its second,
+/// decided by the generator's seeded stream like its other operations.
 public struct RandomMix: Workload {
     public let name = "random-mix"
     public let summary = "the differential campaign's generator: fill, drain, churn and fragment phases; some report() calls fail"
@@ -182,17 +173,16 @@ public struct RandomMix: Workload {
         generator = OperationGenerator(geometry: geometry, seed: seed &+ 3)
     }
 
-    public mutating func next(_ view: WorkloadView) -> WorkloadStep? {
+    public mutating func next(_ view: WorkloadView) -> Operation? {
         steps += 1
         if steps > total { return nil }
         var live: [Int: Int] = [:]
         for a in view.live { live[a.pfn] = a.order }
-        switch generator.next(live: live) {
-        case .allocate(let order, let mt, let flags): return .allocate(order: order, migratetype: mt, flags: flags)
-        case .free(let pfn, let order): return .free(pfn: pfn, order: order)
-        case .isolate(let pb): return view.isolated.contains(pb) ? .report(failing: []) : .isolate(pb)
-        case .unisolate(let pb): return view.isolated.contains(pb) ? .unisolate(pb) : .report(failing: [])
-        case .report(let failing): return .report(failing: failing)
+        let op = generator.next(live: live)
+        switch op {
+        case .isolate(let pb): return view.isolated.contains(pb) ? .idle(failing: []) : op
+        case .unisolate(let pb): return view.isolated.contains(pb) ? op : .idle(failing: [])
+        default: return op
         }
     }
 }
@@ -201,16 +191,16 @@ public struct RandomMix: Workload {
 public struct ScriptedWorkload: Workload {
     public let name: String
     public let summary: String
-    var steps: [WorkloadStep]
+    var steps: [Operation]
     var position = 0
 
-    public init(name: String, summary: String = "", steps: [WorkloadStep]) {
+    public init(name: String, summary: String = "", steps: [Operation]) {
         self.name = name
         self.summary = summary
         self.steps = steps
     }
 
-    public mutating func next(_ view: WorkloadView) -> WorkloadStep? {
+    public mutating func next(_ view: WorkloadView) -> Operation? {
         guard position < steps.count else { return nil }
         defer { position += 1 }
         return steps[position]

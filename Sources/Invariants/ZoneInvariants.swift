@@ -1,54 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// The model's invariants (BuddyModel/Invariants.swift), checked on the port's state as
-// bport_encode_state() writes it, with the live allocations and the host's discarded
-// pages beside it. Exhaustive exploration runs these on every state it reaches.
+// The model's invariants (BuddyModel/Invariants.swift) stated over the flat state encoding
+// that the port (bport_encode_state) and the model both write, with the live allocations
+// and the host's discarded pages beside it, for a zone of any size: conservation (free
+// blocks and live allocations tile the zone), list membership and order, nr_free, the
+// pageblock types of listed blocks, the free page counters, PG_reported only on free
+// block heads, and soundness (every PG_reported block wholly discarded by the host).
+// Every driver of the port checks these: the differential, exploration, the review.
 
-import BuddyPort
+@_exported import BuddyTypes
 
-/// The pfns of the block of `order` at `pfn`, one bit each (zones of at most 64 pages).
-func pfnMask(_ pfn: Int, _ order: Int) -> UInt64 {
-    (1 << order) >= 64 ? ~0 : ((1 << UInt64(1 << order)) - 1) << UInt64(pfn)
-}
-
-struct PortStateCheck {
-    let geometry: Geometry
+public struct ZoneInvariants {
+    public let geometry: Geometry
     private var owner: [Int8]
     private var freeHead: [Bool]
-    private var encoded: [Int] = []
-    /// Per pfn, the order of the live allocation headed there or -1, as of the last
-    /// `problems(of:)`.
-    private(set) var allocation: [Int]
-    /// The pfns that head live allocations, as of the last `problems(of:)`.
-    private(set) var liveHeads: UInt64 = 0
 
-    init(geometry: Geometry) {
+    public init(geometry: Geometry) {
         self.geometry = geometry
         owner = Array(repeating: 0, count: geometry.zonePages)
         freeHead = Array(repeating: false, count: geometry.zonePages)
-        allocation = Array(repeating: -1, count: geometry.zonePages)
-    }
-
-    /// The problems of `zone`'s state: the invariants below, then, first in the list,
-    /// the first kernel check recorded beyond `violationsBefore`.
-    mutating func problems(of zone: PortZone, discarded: UInt64, violationsBefore: Int = 0) -> [String] {
-        liveHeads = 0
-        for pfn in 0 ..< geometry.zonePages {
-            let order = zone.allocationOrder(at: pfn) ?? -1
-            allocation[pfn] = order
-            if order >= 0 && pfn < 64 { liveHeads |= 1 << UInt64(pfn) }
-        }
-        zone.encodeState(into: &encoded)
-        var problems = problems(encoded, allocation: allocation, discarded: discarded)
-        if zone.violationCount > violationsBefore {
-            problems.insert(zone.violations[violationsBefore].description, at: 0)
-        }
-        return problems
     }
 
     /// The problems of the state `encoded`; `allocation[pfn]` is the order of the live
-    /// allocation headed there or -1, `discarded` bit n is pfn n held by the host.
-    mutating func problems(_ encoded: [Int], allocation: [Int], discarded: UInt64) -> [String] {
+    /// allocation headed there or -1; `discarded(range)` says whether the host holds every
+    /// pfn of `range` as discarded. Empty when every invariant holds.
+    public mutating func problems(_ encoded: [Int], allocation: [Int],
+                                  discarded: (Range<Int>) -> Bool) -> [String] {
         let g = geometry
         let pages = g.zonePages
         let orders = g.maxPageOrder + 1
@@ -107,8 +84,7 @@ struct PortStateCheck {
                         }
                     }
                     if head & reportedBit != 0 {
-                        let mask = pfnMask(pfn, order)
-                        if discarded & mask != mask {
+                        if !discarded(pfn ..< pfn + size) {
                             problems.append("reported block at \(pfn) of order \(order) is not wholly discarded by the host")
                         }
                     }

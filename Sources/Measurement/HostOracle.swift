@@ -65,12 +65,12 @@ public struct WasteCause: Hashable, Sendable, Codable, CustomStringConvertible {
     public static let notRecorded = "not recorded"
 }
 
-struct HostOracle {
+public struct HostOracle {
     private var discarded: [Bool]
     /// For each discarded page that left its Reported block: the event that took it out.
     private var lost: [WasteCause?]
 
-    init(pages: Int) {
+    public init(pages: Int) {
         discarded = Array(repeating: false, count: pages)
         lost = Array(repeating: nil, count: pages)
     }
@@ -89,12 +89,21 @@ struct HostOracle {
         return again
     }
 
-    /// Pages handed out by an allocation are backed again.
-    mutating func allocated(_ pfn: Int, order: Int) {
+    /// Pages handed out by an allocation are backed again; returns how many of them the
+    /// host had discarded (each faults on the guest's first touch).
+    mutating func allocated(_ pfn: Int, order: Int) -> Int {
+        var refaults = 0
         for p in pfn ..< min(discarded.count, pfn + (1 << order)) {
+            if discarded[p] { refaults += 1 }
             discarded[p] = false
             lost[p] = nil
         }
+        return refaults
+    }
+
+    /// Whether the host holds every pfn of `range` as discarded.
+    func holds(_ range: Range<Int>) -> Bool {
+        range.allSatisfy { $0 < discarded.count && discarded[$0] }
     }
 
     func isDiscarded(_ pfn: Int) -> Bool { discarded[pfn] }
