@@ -195,6 +195,32 @@ int bport_idle(struct bport_zone *z, bport_report_fn report, void *ctx)
 	return ret;
 }
 
+int bport_set_owned_page_flags(struct bport_zone *z, uint64_t pfn, uint64_t flags)
+{
+	const uint64_t owned = 1ul << BPORT_PG_locked | 1ul << BPORT_PG_referenced |
+			       1ul << BPORT_PG_uptodate | 1ul << BPORT_PG_dirty |
+			       1ul << BPORT_PG_lru | 1ul << BPORT_PG_reserved |
+			       1ul << BPORT_PG_private;
+	unsigned int order;
+
+	if (z->in_pass)
+		return BPORT_EREENTERED;
+	if (pfn >= zone_pages(z))
+		return BPORT_EPFN;
+	if (flags & ~owned)
+		return BPORT_EFLAGS;
+	/* the live allocation holding pfn starts at pfn rounded down to its order */
+	for (order = 0; order <= z->max_order; order++) {
+		uint64_t head = pfn & ~((1ul << order) - 1);
+
+		if (z->alloc_order[head] == order + 1) {
+			z->mem_map[pfn].flags.f |= flags;
+			return BPORT_OK;
+		}
+	}
+	return BPORT_ENOTALLOCATED;
+}
+
 int bport_reporting_state(const struct bport_zone *z)
 {
 	return atomic_read(&z->prdev.state);

@@ -219,6 +219,7 @@ public struct BuddyModel: Sendable {
         movableLive.remove(pfn)
         let pages = pfn ..< pfn + (1 << order)
         lru.remove(pages)
+        reported.remove(pages)
         touch(pages)
         freeRange(pfn, order: order, toTail: false)
     }

@@ -2,7 +2,11 @@
 //
 // Returning pages to the free lists.
 //
-// The rules (free_one_page(), split_large_buddy(), __free_one_page()):
+// The rules (__free_pages_prepare(), free_one_page(), split_large_buddy(),
+// __free_one_page()):
+// - Freeing a live allocation takes its pages off the LRU and clears the flags of every
+//   page of the block, PG_reported among them. No page of an allocation carries a flag
+//   that free_page_is_bad() checks, so no free is refused.
 // - A freed block larger than a pageblock is freed as its pageblock-sized pieces, lowest
 //   first, each with the effective type of its own pageblock.
 // - A freed block first counts as free pages of its type, then merges upward while the

@@ -143,6 +143,18 @@ public final class PortZone {
         return batches
     }
 
+    /// What the owner of a live allocation leaves on one of its pages before freeing the
+    /// block: sets `flags` on the page at `pfn`, which a live allocation must hold. Not
+    /// `.head` (compound pages are not modelled) nor `.hwpoison` (memory failure is not).
+    public func setOwnedPageFlags(pfn: Int, _ flags: PageFlags) throws(AllocatorError) {
+        guard pfn >= 0 else { throw .pfnOutOfRange(pfn: pfn) }
+        // Refused when no live allocation holds the page: none of any order, so none of
+        // order 0 at `pfn`.
+        try check(bport_set_owned_page_flags(raw, UInt64(pfn), flags.rawValue), pfn: pfn,
+                  order: 0, migratetype: nil, flags: UInt32(truncatingIfNeeded: flags.rawValue),
+                  pageblock: nil)
+    }
+
     /// The reporting device's state.
     public var reportingState: ReportingState {
         ReportingState(rawValue: Int(bport_reporting_state(raw))) ?? .idle

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
+import BuddyTypes
 import Differential
 import Foundation
+import TestVariants
 import Testing
 
 /// Geometries of the default campaign.
@@ -44,12 +46,14 @@ enum Campaign {
 
 @Suite("Port and model agree on random operation sequences")
 struct CampaignTests {
-    @Test(arguments: CampaignGeometry.all, Variant.allCases)
-    func campaign(_ g: CampaignGeometry, variant: Variant) {
+    @Test(arguments: CampaignGeometry.all, TestVariant.allCases)
+    func campaign(_ g: CampaignGeometry, variant: TestVariant) throws {
+        let built = try variant.variant()
         let first = UInt64(Campaign.firstSeed)
         for seed in first ..< first + UInt64(Campaign.seeds) {
-            if let divergence = Differential.run(variant: variant, geometry: g.geometry,
-                                                 seed: seed, count: Campaign.operations) {
+            if let divergence = Differential.run(variant: built, rules: variant.rules,
+                                                 geometry: g.geometry, seed: seed,
+                                                 count: Campaign.operations) {
                 Issue.record("\(divergence)")
                 return
             }

@@ -144,6 +144,15 @@ int bport_unisolate(struct bport_zone *zone, uint64_t pageblock);
  * batch. Nothing runs otherwise.
  */
 int bport_idle(struct bport_zone *zone, bport_report_fn report, void *ctx);
+/*
+ * What the owner of a live allocation leaves on one of its pages when it frees the
+ * block (a driver that keeps PG_locked, a file system's PG_uptodate): sets the flags
+ * (BPORT_PG_* bits) on the page at pfn, which a live allocation must hold. Not PG_head
+ * (compound pages are not modelled) nor PG_hwpoison (memory failure is not). Refused
+ * with BPORT_EPFN outside the zone, BPORT_ENOTALLOCATED when no live allocation holds
+ * the page, BPORT_EFLAGS for other bits, BPORT_EREENTERED inside a reporting pass.
+ */
+int bport_set_owned_page_flags(struct bport_zone *zone, uint64_t pfn, uint64_t flags);
 /* The device's state (0 idle, 1 requested, 2 active) and whether its work is queued. */
 int bport_reporting_state(const struct bport_zone *zone);
 bool bport_reporting_work_queued(const struct bport_zone *zone);
