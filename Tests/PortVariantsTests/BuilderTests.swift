@@ -53,7 +53,7 @@ import Testing
         source.files["port/mm/page_alloc.c"]! += "\nstatic int broken(void) { return undeclared_name; }\n"
         let lines = source.files["port/mm/page_alloc.c"]!.split(separator: "\n", omittingEmptySubsequences: false).count
         #expect(throws: VariantBuildError.compileFailed(
-            "clang: port/mm/page_alloc.c:\(lines - 1):35: error: use of undeclared identifier 'undeclared_name'")) {
+            "clang: port/mm/page_alloc.c:\(lines - 1):34: error: use of undeclared identifier 'undeclared_name'")) {
             try builder.build(source)
         }
         let entries = try FileManager.default.contentsOfDirectory(atPath: cache.url.appendingPathComponent("variants").path)
@@ -90,5 +90,39 @@ extension PortZone {
             _ = try? idle { _ in defer { i += 1 }; return !failing.contains(i) }
         }
         return nil
+    }
+}
+
+// Coverage of a variant, read the field's way (llvm-profdata, llvm-cov). tiny16 boots two
+// order-3 blocks; an order-0 allocation takes pfn 0 and expand() splits its block three
+// times (orders 2, 1, 0 go back to the lists). So in expand(): the loop condition
+// `high > low` is true 3 times and false once, `set_page_guard(...)` is false 3 times,
+// and `__add_to_free_list(...)` runs 3 times. The idle then runs the pass registration
+// requested; nothing of it is counted here. A second measurement starts from zero.
+@Suite struct CoverageTests {
+    @Test func expandOfOneAllocation() throws {
+        let cache = try TemporaryDirectory()
+        let toolchain = try Toolchain.find()
+        let builder = VariantBuilder(toolchain: toolchain, cache: cache.url)
+        let built = try builder.build(.baseline, flavour: .coverage)
+        let run = {
+            let zone = try PortZone(variant: built.variant, geometry: .tiny16)
+            #expect(try zone.allocate(order: 0, migratetype: .movable) == 0)
+        }
+        let text = VariantSource.baseline.files["port/mm/page_alloc.c"]!
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let expand = try #require(text.firstIndex { $0.hasPrefix("static inline unsigned int expand(") })
+        func line(_ code: String) throws -> Int {
+            try #require(text[expand...].firstIndex { $0.contains(code) }) + 1
+        }
+        for _ in 0 ..< 2 {
+            let (_, counts) = try CoverageSession.measure(built, toolchain: toolchain, run)
+            let file = try #require(counts.files["port/mm/page_alloc.c"])
+            let loop = try line("while (high > low)"), guardLine = try line("if (set_page_guard(")
+            #expect(file.branches.filter { $0.line == loop }.map { [$0.trueCount, $0.falseCount] } == [[3, 1]])
+            #expect(file.branches.filter { $0.line == guardLine }.map { [$0.trueCount, $0.falseCount] } == [[0, 3]])
+            #expect(file.lines[try line("__add_to_free_list(&page[size]")] == 3)
+            #expect(file.lines[try line("continue;")] == 0)
+        }
     }
 }
