@@ -19,7 +19,7 @@ let package = Package(
         .target(
             name: "CBuddyPort",
             path: "CModules/CBuddyPort",
-            exclude: ["port", "PORTING.md", "drift-explained.txt"],
+            exclude: ["port", "PORTING.md", "drift-explained.txt", "kernel-lines.txt"],
             cSettings: [
                 .define("CONFIG_CMA", to: "1"),
                 .define("CONFIG_MEMORY_ISOLATION", to: "1"),
@@ -34,9 +34,11 @@ let package = Package(
         .target(name: "KernelObjects", dependencies: ["CLibElf", "CLibDW"]),
         // Unified diffs, mbox files and mail-archive renderings of patches.
         .target(name: "PatchReader"),
-        // Applies patches, mangled ones included, to a source tree: all hunks or none.
-        .target(name: "PatchApplier", dependencies: ["PatchReader"]),
-        // The port against a kernel tree, token by token.
+        // Applies patches, mangled ones included, to a source tree or to the port's text:
+        // all hunks or none.
+        .target(name: "PatchApplier", dependencies: ["PatchReader", "PortDrift"]),
+        // The port's text and layout, against a kernel tree token by token; its kernel
+        // line map.
         .target(name: "PortDrift"),
         // Verdicts: does a built object carry a patch, and on what evidence.
         .target(name: "PatchVerifier", dependencies: ["PatchReader", "KernelObjects"]),
@@ -68,8 +70,8 @@ let package = Package(
         .testTarget(name: "DifferentialTests", dependencies: ["Differential"]),
         .testTarget(name: "KernelObjectsTests", dependencies: ["KernelObjects"]),
         .testTarget(name: "PatchReaderTests", dependencies: ["PatchReader"]),
-        .testTarget(name: "PatchApplierTests", dependencies: ["PatchApplier", "PatchReader"]),
-        .testTarget(name: "PortDriftTests", dependencies: ["PortDrift", "PatchReader"]),
+        .testTarget(name: "PatchApplierTests", dependencies: ["PatchApplier", "PatchReader", "PortDrift"]),
+        .testTarget(name: "PortDriftTests", dependencies: ["PortDrift", "PatchReader", "PatchApplier"]),
         .testTarget(name: "SemanticsTests", dependencies: ["Semantics", "BuddyPort", "Differential", "PatchReader"]),
         .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "verify-patch"]),
         // Fuzzing (FUZZING.md): the targets' bodies, shared with their regression tests,

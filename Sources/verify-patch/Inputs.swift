@@ -20,6 +20,15 @@ enum Inputs {
     static let patchSizeLimit = 64 << 20
 
     static func readPatch(_ path: String) throws -> Patch {
+        let patches = try readPatches(path)
+        if patches.count > 1 {
+            throw InputError(path: path, problem: "holds \(patches.count) patches; give one")
+        }
+        return patches[0]
+    }
+
+    /// Every patch of a file (an mbox may hold several), each with hunks.
+    static func readPatches(_ path: String) throws -> [Patch] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw InputError(path: path, problem: "no such file")
@@ -56,13 +65,10 @@ enum Inputs {
         } catch {
             throw InputError(path: path, problem: "\(error)")
         }
-        guard let patch = set.patches.first, !patch.hunks.isEmpty else {
+        guard !set.patches.isEmpty, set.patches.allSatisfy({ !$0.hunks.isEmpty }) else {
             throw InputError(path: path, problem: "not a patch: no hunks found")
         }
-        if set.patches.count > 1 {
-            throw InputError(path: path, problem: "holds \(set.patches.count) patches; give one")
-        }
-        return patch
+        return set.patches
     }
 
     static func verify(_ objects: [String], patchPath: String, patch: Patch) throws -> VerificationReport {
