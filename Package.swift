@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "PatchApplier", dependencies: ["PatchReader", "PortDrift"]),
         // The port's text and layout, against a kernel tree token by token; its kernel
         // line map.
-        .target(name: "PortDrift"),
+        .target(name: "PortDrift", dependencies: ["PortSource"]),
         // Verdicts: does a built object carry a patch, and on what evidence.
         .target(name: "PatchVerifier", dependencies: ["PatchReader", "KernelObjects"]),
         // The words port and model share: variants, geometry, snapshots, errors.

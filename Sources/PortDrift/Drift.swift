@@ -5,6 +5,7 @@
 // explained when drift-explained.txt (beside PORTING.md) names it.
 
 import Foundation
+import PortSource
 
 /// One run of differing tokens: what the kernel has there and what the port has.
 public struct DriftRun: Sendable, Codable, Equatable, CustomStringConvertible {
@@ -97,10 +98,10 @@ public struct DriftExplanation: Sendable, Equatable {
 }
 
 public enum PortDrift {
-    /// The configuration the port follows, for resolving the kernel's #ifdefs.
-    public static let kernelConfig: Set<String> = [
-        "CONFIG_CMA", "CONFIG_MEMORY_ISOLATION", "CONFIG_PAGE_REPORTING", "CONFIG_DEBUG_VM",
-    ]
+    /// The configuration the port follows (kconfig), for resolving the kernel's #ifdefs:
+    /// the options set to anything but 0 or n.
+    public static let kernelConfig: Set<String> = Set(PortSource.kernelConfig.filter {
+        $0.value != "0" && $0.value != "n" }.map(\.name))
 
     /// Compares each function of `port` that `PortLayout.files` names with the same
     /// function in `tree`. `variant` names the port's text in the report. With

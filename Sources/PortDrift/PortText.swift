@@ -4,6 +4,7 @@
 // each one carries functions from.
 
 import Foundation
+import PortSource
 
 /// A port file and the kernel files its functions were typed from.
 public struct PortFileSource: Sendable, Equatable {
@@ -87,8 +88,18 @@ public struct PortText: Sendable, Equatable, Codable {
         lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
 
-    /// Every regular file under `portRoot`/port (symbolic links are not followed), as
-    /// UTF-8 text.
+    /// The baseline port from its files by path relative to CModules/CBuddyPort: those
+    /// under port/, each `#if BPORT_SEED_PATCH` block read as the baseline.
+    public init(baselineOf files: [String: String]) {
+        self.files = [:]
+        for (path, text) in files where path.hasPrefix("port/") { self.files[path] = Self.baseline(text) }
+    }
+
+    /// The baseline port compiled into the package (PortSource).
+    public static var embedded: PortText { PortText(baselineOf: PortSource.files) }
+
+    /// The baseline port from every regular file under `portRoot`/port (symbolic links
+    /// are not followed), read as UTF-8 text.
     public static func load(portRoot: URL) throws -> PortText {
         let base = portRoot.appendingPathComponent("port")
         var files: [String: String] = [:]
@@ -102,12 +113,12 @@ public struct PortText: Sendable, Equatable, Codable {
                 guard lstat(url.path, &info) == 0 else { continue }
                 switch info.st_mode & S_IFMT {
                 case S_IFDIR: pending.append(path)
-                case S_IFREG: files["port/" + path] = baseline(try String(contentsOf: url, encoding: .utf8))
+                case S_IFREG: files["port/" + path] = try String(contentsOf: url, encoding: .utf8)
                 default: continue
                 }
             }
         }
-        return PortText(files: files)
+        return PortText(baselineOf: files)
     }
 
     /// The port's text with each `#if BPORT_SEED_PATCH` block resolved to its `#else`

@@ -343,7 +343,8 @@ struct PortApplierTests {
     }
 
     // The port with its #if blocks resolved to the baseline: no BPORT_SEED_PATCH left in
-    // the text patches are applied to, every other file as it is on disk.
+    // the text patches are applied to, every other file as it is on disk; the text
+    // compiled into the package is the same.
     @Test func baselineText() throws {
         let baseline = try baselinePort()
         let directives = try #require(baseline.lines(of: pageAlloc)).filter {
@@ -352,6 +353,7 @@ struct PortApplierTests {
         #expect(directives == [])
         // 1208 lines on disk, 32 of them the seed's #if blocks: directives and patched branches.
         #expect(baseline.lines(of: pageAlloc)?.count == 1176)
+        #expect(PortText.embedded == baseline)
         let isolation = try String(contentsOf: portRoot.appendingPathComponent("port/mm/page_isolation.c"), encoding: .utf8)
         #expect(baseline.files["port/mm/page_isolation.c"] == isolation)
         #expect(baseline.files.keys.sorted() == [

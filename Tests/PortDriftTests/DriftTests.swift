@@ -84,6 +84,11 @@ struct DriftTests {
                 ["a", "->", "b", "<<=", "2", ";", "x", "\"s\\\"t\"", "'q'"])
     }
 
+    // The kernel's #ifdefs are resolved with the package's kconfig.
+    @Test func kernelConfig() {
+        #expect(PortDrift.kernelConfig == ["CONFIG_CMA", "CONFIG_MEMORY_ISOLATION", "CONFIG_PAGE_REPORTING", "CONFIG_DEBUG_VM"])
+    }
+
     @Test func conditionals() {
         let lines = ["#ifdef CONFIG_CMA", "a", "#else", "b", "#endif",
                      "#if IS_ENABLED(CONFIG_X) || defined(CONFIG_CMA)", "c", "#elif 1", "d", "#endif",
