@@ -22,7 +22,7 @@ let package = Package(
     name: "verify-patch",
     platforms: [.macOS(.v14)],
     products: [
-        
+        .executable(name: "verify-patch", targets: ["verify-patch"]),
         .library(name: "BuddyPort", targets: ["BuddyPort"]),
     ],
     dependencies: [
@@ -34,7 +34,7 @@ let package = Package(
         .target(
             name: "CBuddyPort",
             path: "CModules/CBuddyPort",
-            exclude: ["port", "PORTING.md", "drift-explained.txt", "kconfig"],
+            exclude: ["port", "PORTING.md", "drift-explained.txt", "kconfig", "kernel-lines.txt"],
             cSettings: kernelConfig
         ),
         // libelf and libdw, as Debian packages them.
@@ -45,9 +45,9 @@ let package = Package(
         // Unified diffs, mbox files and mail-archive renderings of patches.
         .target(name: "PatchReader"),
         // Applies patches, mangled ones included, to a source tree: all hunks or none.
-        .target(name: "PatchApplier", dependencies: ["PatchReader"]),
+        .target(name: "PatchApplier", dependencies: ["PatchReader", "PortDrift"]),
         // The port against a kernel tree, token by token.
-        .target(name: "PortDrift"),
+        .target(name: "PortDrift", dependencies: ["PortSource"]),
         // Verdicts: does a built object carry a patch, and on what evidence.
         .target(name: "PatchVerifier", dependencies: ["PatchReader", "KernelObjects"]),
         // The words port and model share: variants, geometry, snapshots, errors.
@@ -61,27 +61,49 @@ let package = Package(
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         // Variants built on demand: the port's text with patches applied, compiled,
         // cached and loaded; coverage of a variant's lines and branches.
-        .target(name: "PortVariants", dependencies: ["BuddyPort", "PortSource"]),
-        // The same allocator semantics written from the rules, sharing no code with the port.
-        .target(name: "BuddyModel", dependencies: ["BuddyTypes"]),
-        // Port and model side by side: generated operations, comparison, shrinking.
-        .target(name: "Differential", dependencies: ["BuddyPort", "BuddyModel"]),
-        .testTarget(name: "BuddyPortTests", dependencies: ["BuddyPort", "TestVariants"]),
-        .testTarget(name: "PortVariantsTests", dependencies: ["PortVariants", "Differential"]),
+        .target(name: "PortVariants", dependencies: ["BuddyPort", "PortSource", "PatchApplier", "PatchReader", "PortDrift"]),
         // The model's invariants over the flat state encoding, for any driver of any zone.
         .target(name: "Invariants", dependencies: ["BuddyTypes"]),
         // Two variants measured side by side: workloads with a host that remembers what it
         // discarded, re-reports by cause, refaults, checks, first differences, replays.
         .target(name: "Measurement", dependencies: ["BuddyPort", "Differential", "Invariants"]),
-        .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "TestVariants"]),
+        // The reviewer's report on any patch series: hunks in the port, coverage of what
+        // they add, behaviour against the base, checks, probes, the commit message.
+        .target(name: "Review",
+                dependencies: ["Measurement", "PortVariants", "PatchApplier", "PatchReader", "PortDrift",
+                               "PortSource", "BuddyModel", "Differential"],
+                exclude: ["embed.list", "known-patches.txt"],
+                plugins: ["EmbedFiles"]),
+        // The same allocator semantics written from the rules, sharing no code with the port.
+        .target(name: "BuddyModel", dependencies: ["BuddyTypes"]),
+        // Port and model side by side: generated operations, comparison, shrinking.
+        .target(name: "Differential", dependencies: ["BuddyPort", "BuddyModel"]),
+        .executableTarget(
+            name: "verify-patch",
+            dependencies: [
+                "BuddyPort",
+                "PatchVerifier",
+                "PatchApplier",
+                "PortDrift",
+                "Review",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Throughput of the port and of the checked differential (BENCHMARKS.md).
+        .executableTarget(name: "buddy-bench", dependencies: ["Differential"]),
+        .testTarget(name: "BuddyPortTests", dependencies: ["BuddyPort", "TestVariants"]),
+        .testTarget(name: "PortVariantsTests", dependencies: ["PortVariants", "Differential"]),
         // The variants the tests run (the baseline and the seed, built like any patch).
         .target(name: "TestVariants", dependencies: ["PortVariants", "BuddyModel"], path: "Tests/TestVariants"),
         .testTarget(name: "BuddyModelTests", dependencies: ["BuddyModel", "TestVariants"]),
         .testTarget(name: "DifferentialTests", dependencies: ["Differential", "TestVariants"]),
         .testTarget(name: "KernelObjectsTests", dependencies: ["KernelObjects"]),
         .testTarget(name: "PatchReaderTests", dependencies: ["PatchReader"]),
-        .testTarget(name: "PatchApplierTests", dependencies: ["PatchApplier", "PatchReader"]),
-        .testTarget(name: "PortDriftTests", dependencies: ["PortDrift", "PatchReader"]),
+        .testTarget(name: "PatchApplierTests", dependencies: ["PatchApplier", "PatchReader", "PortDrift"]),
+        .testTarget(name: "PortDriftTests", dependencies: ["PortDrift", "PatchReader", "PatchApplier"]),
+        .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "TestVariants"]),
+        .testTarget(name: "ReviewTests", dependencies: ["Review", "TestVariants"]),
+        .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "verify-patch"]),
         // Fuzzing (FUZZING.md): the targets' bodies, shared with their regression tests,
         // and libFuzzer executables that are stubs unless scripts/fuzz.sh builds them.
         .target(name: "CFuzzSupport"),

@@ -59,7 +59,7 @@ public struct WasteCause: Hashable, Sendable, Codable, CustomStringConvertible {
         event.label + (belowReportingOrder ? Self.belowSuffix : "")
     }
 
-    static let belowSuffix = ", below reporting order"
+    public static let belowSuffix = ", below reporting order"
     /// The key for a re-reported page without a record; it means the lane missed an
     /// event, and stays absent.
     public static let notRecorded = "not recorded"

@@ -165,15 +165,7 @@ public enum PatchApplier {
                 pendingRemoved.append(original[oldIndex])
                 oldIndex += 1
             case .added:
-                if line.text.trimmingCharacters(in: .whitespaces).isEmpty {
-                    out.append("")
-                } else if line.text.first == "\t" || line.text.hasPrefix("  ") {
-                    out.append(line.text)
-                } else {
-                    let replaced = pendingRemoved.isEmpty ? nil : pendingRemoved.removeFirst()
-                    out.append(Indentation.indent(line.text.trimmingCharacters(in: .whitespaces),
-                                                  replacing: replaced, after: out))
-                }
+                out.append(Indentation.added(line.text, replacing: &pendingRemoved, after: out))
             }
         }
         return out

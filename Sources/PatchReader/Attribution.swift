@@ -76,24 +76,11 @@ enum Attributor {
         }
 
         for hunk in file.hunks {
-            let header = HeaderSection(hunk.section)
-            let indented = hunk.lines.contains { $0.text.hasPrefix("\t") || $0.text.hasPrefix("  ") }
-            var oldStream: [StreamLine] = [], newStream: [StreamLine] = []
-            var oldIndex = [Int](repeating: -1, count: hunk.lines.count)
-            var newIndex = [Int](repeating: -1, count: hunk.lines.count)
-            for (j, line) in hunk.lines.enumerated() {
-                let s = StreamLine(text: Substring(line.text), hunkLine: j, kind: line.kind)
-                if line.kind != .added {
-                    oldIndex[j] = oldStream.count
-                    oldStream.append(s)
-                }
-                if line.kind != .removed {
-                    newIndex[j] = newStream.count
-                    newStream.append(s)
-                }
-            }
-            let oldScan = FunctionScanner.scan(oldStream, header: header, indented: indented)
-            let newScan = FunctionScanner.scan(newStream, header: header, indented: indented)
+            let sides = HunkSides(hunk)
+            let header = sides.header
+            let (oldStream, newStream) = (sides.oldStream, sides.newStream)
+            let (oldIndex, newIndex) = (sides.oldIndex, sides.newIndex)
+            let (oldScan, newScan) = (sides.oldScan, sides.newScan)
 
             // A continuation join stands only if neither side's body uses a name the
             // joined parameter list leaves undeclared.

@@ -17,8 +17,10 @@ struct CToken: Equatable {
 /// What lexing one line found.
 struct LexedLine {
     var tokens: [CToken] = []
-    /// A `#` directive (or its continuation); its tokens are dropped.
+    /// A `#` directive (or its continuation); its tokens are dropped from `tokens` and
+    /// kept in `directiveTokens`.
     var isPreprocessor = false
+    var directiveTokens: [CToken] = []
     /// A `*/` appeared while no comment was open: the line (and what came before it in
     /// the stream) was inside a comment that began above the hunk. `tokens` holds only
     /// what follows the `*/`.
@@ -121,6 +123,7 @@ struct CLexer {
 
         if directive {
             out.isPreprocessor = true
+            out.directiveTokens = out.tokens
             out.tokens.removeAll()
             inDirectiveContinuation = bytes.last == UInt8(ascii: "\\")
         } else {

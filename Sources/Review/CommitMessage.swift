@@ -12,12 +12,11 @@ import Measurement
 enum CommitMessage {
     /// The sentences of `message` (trailers such as Signed-off-by left out).
     static func sentences(_ message: String) -> [String] {
-        let trailer = /^[A-Za-z][A-Za-z-]*(-by|-to|Cc|Link|Fixes|Closes|Reported|Tested|Suggested|Reviewed|Acked|Signed|Co-developed|Assisted)[A-Za-z-]*: /
         var paragraphs: [[String]] = [[]]
         for line in message.split(separator: "\n", omittingEmptySubsequences: false) {
             let t = line.trimmingCharacters(in: .whitespaces)
             if t.isEmpty { paragraphs.append([]); continue }
-            if t.firstMatch(of: trailer) != nil { continue }
+            if isTrailer(t) { continue }
             paragraphs[paragraphs.count - 1].append(t)
         }
         var out: [String] = []
@@ -38,6 +37,16 @@ enum CommitMessage {
             if !rest.isEmpty { out.append(rest) }
         }
         return out
+    }
+
+    /// "Signed-off-by: ...", "Cc: ...", "Link: ...": a token of letters and dashes, a
+    /// colon, a space.
+    static func isTrailer(_ line: String) -> Bool {
+        guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else { return false }
+        let name = line[..<colon]
+        guard name.first!.isLetter, name.allSatisfy({ $0.isLetter || $0 == "-" }) else { return false }
+        let after = line.index(after: colon)
+        return after < line.endIndex && line[after] == " "
     }
 
     static func measure(_ message: String, report: ReviewReport) -> [SentenceMeasurement] {

@@ -105,7 +105,7 @@ enum HunkCoverage {
     static func whyNotRun(_ review: HunkReview, variant: PortVariant, counts: CoverageCounts) -> String {
         guard let unrun = review.addedLines.first(where: { $0.count == 0 }) else { return "" }
         let text = variant.text.lines(of: unrun.file) ?? []
-        let functions = PortText.functions(in: text)
+        let functions = PortLayout.functions(in: text)
         let file = counts.files[unrun.file]
         let where_ = "\(unrun.file):\(unrun.line) `\(unrun.text)`"
         guard let function = functions.first(where: { $0.lines.contains(unrun.line) }) else {

@@ -4,6 +4,7 @@
 // numbers with units), and as an SVG chart of what reaches the host per workload.
 
 import Foundation
+import BuddyTypes
 import Measurement
 
 extension ReviewReport {
@@ -46,7 +47,7 @@ extension ReviewReport {
         return rows
     }
 
-    static func ops(_ ops: [Operation], indent: String) -> [String] {
+    static func ops(_ ops: [BuddyTypes.Operation], indent: String) -> [String] {
         ops.map { "\(indent)\($0)," }
     }
 

@@ -6,6 +6,7 @@
 // message with a measurement beside each sentence one speaks to. The text, JSON and SVG
 // renderings all come from this value.
 
+import BuddyTypes
 import Measurement
 
 /// The review's answer.
@@ -95,7 +96,7 @@ public struct ProbeReview: Sendable, Codable, Equatable {
     /// Whether the exploration reached every state (false: it stopped at the bound).
     public var closed: Bool
     /// The shortest operation list found that runs the added code, empty when none does.
-    public var reaching: [Operation]
+    public var reaching: [BuddyTypes.Operation]
     /// What happened there, or why no state runs it.
     public var findings: [String]
 }

@@ -18,16 +18,8 @@ import PortDrift
 import PortSource
 import PortVariants
 
-/// A patch file as the user named it, read.
-public struct ReviewedPatch: Sendable {
-    public var label: String
-    public var patch: Patch
-
-    public init(label: String, patch: Patch) {
-        self.label = label
-        self.patch = patch
-    }
-}
+/// A patch of the series under review, as the user named it.
+public typealias ReviewedPatch = NamedPatch
 
 /// How much a review runs.
 public struct ReviewOptions: Sendable {
@@ -64,38 +56,17 @@ public enum Reviewer {
     public static func review(_ patches: [ReviewedPatch], base: [ReviewedPatch] = [],
                               options: ReviewOptions = ReviewOptions(), builder: VariantBuilder,
                               progress: ((String) -> Void)? = nil) throws -> ReviewReport {
-        let baseline = PortText(files: PortSource.files)
+        let baseline = PortText.embedded
         let baseVariant = try apply(base)
         let applied = try apply(base + patches)
         progress?("building the variants")
-        let baseRun: Variant
-        let built: BuiltVariant
-        do {
-            baseRun = base.isEmpty ? .baseline
-                : try builder.build(VariantSource(files: PortSource.files.merging(baseVariant.text.files) { $1 },
-                                                  patches: base.map(\.label))).variant
-            built = try builder.build(VariantSource(files: PortSource.files.merging(applied.text.files) { $1 },
-                                                    patches: (base + patches).map(\.label)), flavour: .coverage)
-        } catch let error as VariantBuildError {
-            throw ReviewError.build(error)
-        }
+        let baseRun = base.isEmpty ? Variant.baseline
+            : try buildOrExplain(VariantRecipe.source(baseVariant, patches: base), builder: builder, flavour: .plain).variant
+        let built = try buildOrExplain(VariantRecipe.source(applied, patches: base + patches), builder: builder,
+                                       flavour: .coverage)
 
-        var workloads: [WorkloadComparison] = []
-        var campaign: CampaignResult!
-        let (_, counts) = try CoverageSession.measure(built, toolchain: builder.toolchain) {
-            for (name, geometry) in options.geometries {
-                for workload in Workloads.all(geometry: geometry, seed: options.seed) {
-                    progress?("\(workload.name) on \(name)")
-                    workloads.append(try SideBySide.run(workload, base: baseRun, variant: built.variant,
-                                                        geometry: geometry, geometryName: name, seed: options.seed))
-                }
-            }
-            progress?("the differential generator on \(options.campaignGeometry.name)")
-            campaign = try Campaign.run(base: baseRun, variant: built.variant,
-                                        geometry: options.campaignGeometry.geometry,
-                                        geometryName: options.campaignGeometry.name,
-                                        seeds: options.seed ..< options.seed + UInt64(options.campaignSeeds),
-                                        operations: options.campaignOperations)
+        let ((workloads, campaign), counts) = try CoverageSession.measure(built, toolchain: builder.toolchain) {
+            try runs(base: baseRun, variant: built.variant, options: options, progress: progress)
         }
 
         let lineMap = (PortSource.files[KernelLineMap.fileName]).flatMap { try? KernelLineMap.parse($0) }
@@ -117,16 +88,45 @@ public enum Reviewer {
             PatchReview(label: $0.label, title: $0.patch.title, author: $0.patch.author,
                         message: CommitMessage.measure($0.patch.message ?? "", report: report))
         }
-        (report.verdict, report.reasons) = verdict(report)
+        let (verdict, reasons) = Self.verdict(report)
+        report.verdict = verdict
+        report.reasons = reasons
         return report
+    }
+
+    static func buildOrExplain(_ source: VariantSource, builder: VariantBuilder,
+                               flavour: BuildFlavour) throws(ReviewError) -> BuiltVariant {
+        do {
+            return try builder.build(source, flavour: flavour)
+        } catch {
+            throw .build(error)
+        }
+    }
+
+    /// The workloads on every geometry and the differential generator's campaign, base
+    /// and variant side by side.
+    static func runs(base: Variant, variant: Variant, options: ReviewOptions,
+                     progress: ((String) -> Void)?) throws -> ([WorkloadComparison], CampaignResult) {
+        var workloads: [WorkloadComparison] = []
+        for (name, geometry) in options.geometries {
+            for workload in Workloads.all(geometry: geometry, seed: options.seed) {
+                progress?("\(workload.name) on \(name)")
+                workloads.append(try SideBySide.run(workload, base: base, variant: variant,
+                                                    geometry: geometry, geometryName: name, seed: options.seed))
+            }
+        }
+        progress?("the differential generator on \(options.campaignGeometry.name)")
+        let campaign = try Campaign.run(base: base, variant: variant, geometry: options.campaignGeometry.geometry,
+                                        geometryName: options.campaignGeometry.name,
+                                        seeds: options.seed ..< options.seed + UInt64(options.campaignSeeds),
+                                        operations: options.campaignOperations)
+        return (workloads, campaign)
     }
 
     /// The port's text with `patches` applied in order.
     public static func apply(_ patches: [ReviewedPatch]) throws(ReviewError) -> PortVariant {
-        let deviations = DriftExplanation.parse(PortSource.files["drift-explained.txt"] ?? "")
         do {
-            return try PortApplier.apply(patches.map(\.patch), to: PortText(files: PortSource.files),
-                                         deviations: deviations)
+            return try VariantRecipe.apply(patches)
         } catch {
             throw .apply(error.description)
         }
@@ -137,12 +137,8 @@ public enum Reviewer {
     public static func build(_ patches: [ReviewedPatch], builder: VariantBuilder,
                              flavour: BuildFlavour = .plain) throws -> Variant {
         let applied = try apply(patches)
-        do {
-            return try builder.build(VariantSource(files: PortSource.files.merging(applied.text.files) { $1 },
-                                                   patches: patches.map(\.label)), flavour: flavour).variant
-        } catch let error as VariantBuildError {
-            throw ReviewError.build(error)
-        }
+        return try buildOrExplain(VariantRecipe.source(applied, patches: patches), builder: builder,
+                                  flavour: flavour).variant
     }
 
     /// The variant and the model following `rules`, side by side on the differential

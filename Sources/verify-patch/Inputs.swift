@@ -21,14 +21,14 @@ enum Inputs {
 
     /// The one patch in the file at `path`.
     static func readPatch(_ path: String) throws -> Patch {
-        let set = try readPatches(path)
-        if set.count > 1 {
-            throw InputError(path: path, problem: "holds \(set.count) patches; give one")
+        let patches = try readPatches(path)
+        if patches.count > 1 {
+            throw InputError(path: path, problem: "holds \(patches.count) patches; give one")
         }
-        return set[0]
+        return patches[0]
     }
 
-    /// Every patch in the file at `path`, in order (an mbox holds a series).
+    /// Every patch of a file (an mbox may hold several), each with hunks.
     static func readPatches(_ path: String) throws -> [Patch] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {

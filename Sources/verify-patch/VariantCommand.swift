@@ -3,7 +3,7 @@
 import ArgumentParser
 import Foundation
 import PatchApplier
-import PortSource
+import PortVariants
 import Review
 
 /// `verify-patch variant PATCH... --out DIR`: the port's text with patches applied.
@@ -40,7 +40,7 @@ struct VariantCommand: ParsableCommand {
             throw InputError(path: patches.joined(separator: " "), problem: error.description)
         }
         if let out {
-            let files = PortSource.files.merging(applied.text.files) { $1 }
+            let files = VariantRecipe.source(applied, patches: series).files
             let root = URL(fileURLWithPath: out)
             do {
                 for (path, text) in files.sorted(by: { $0.key < $1.key }) {

@@ -47,7 +47,7 @@ public func builtVariant(patches: [String]) throws -> Variant {
     defer { builtLock.unlock() }
     if let variant = built[patches] { return variant }
     let files = patches.map { repositoryRoot.appendingPathComponent($0) }
-    let variant = try VariantRecipe.build(patchFiles: files, labels: patches,
+    let variant = try VariantRecipe.build(VariantRecipe.read(files, labels: patches),
                                           builder: try VariantBuilder()).built.variant
     built[patches] = variant
     return variant
