@@ -9,13 +9,19 @@ import BuddyPort
 import PortVariants
 import Testing
 
+/// `workload` run to its end on one variant, the zone's invariants checked last.
+func run(_ workload: any Workload, on variant: Variant, geometry: Geometry, audit: Bool = false) throws -> Lane {
+    var lane = try Lane(variant: variant, geometry: geometry, workload: workload, audit: audit)
+    while let op = lane.nextOperation() { _ = try lane.take(op) }
+    lane.finalCheck()
+    return lane
+}
+
 /// Runs `steps` on one variant with the coverage audit on, expects no kernel check and
 /// no failed check, and returns the lane.
 func scripted(_ variant: Variant, _ steps: [Operation], geometry: Geometry = .tiny16,
               sourceLocation: SourceLocation = #_sourceLocation) throws -> Lane {
-    var lane = try Lane(variant: variant, geometry: geometry,
-                        workload: ScriptedWorkload(name: "scripted", steps: steps), audit: true)
-    while let op = lane.nextOperation() { _ = try lane.take(op) }
+    let lane = try run(ScriptedWorkload(name: "scripted", steps: steps), on: variant, geometry: geometry, audit: true)
     #expect(lane.zone.violations == [], sourceLocation: sourceLocation)
     #expect(lane.metrics.failures == [], sourceLocation: sourceLocation)
     return lane
