@@ -53,7 +53,7 @@ public struct LaneMetrics: Sendable, Codable, Equatable {
     /// Re-reported pages by the event that took the flag off them
     /// (`WasteCause.description`); the counts sum to `rereportedPages`.
     public var rereportedByCause: [String: Int] = [:]
-    /// Pageblocks whose migratetype changed (fallback claims, CMA aside).
+    /// Pageblocks whose migratetype an allocation changed (fallback claims, CMA aside).
     public var pageblockClaims = 0
     /// Allocations that handed out pages the host had discarded, and those pages: each
     /// costs the host a fault when the guest first touches it.
@@ -101,7 +101,6 @@ public struct Lane {
     var lastFailed = false
     var isolated = Set<Int>()
     public private(set) var metrics: LaneMetrics
-    var blocks: [PageblockState]
     /// Full invariant checks every this many steps (and after the last); soundness and
     /// kernel checks after every step.
     let invariantInterval: Int
@@ -120,7 +119,6 @@ public struct Lane {
         coverage = FlagCoverage(zone: zone)
         invariants = ZoneInvariants(geometry: geometry)
         metrics = LaneMetrics(variant: variant)
-        blocks = zone.pageblocks()
         self.invariantInterval = invariantInterval ?? (geometry.zonePages <= 1024 ? 1 : 256)
         self.audit = audit
     }
@@ -187,6 +185,9 @@ public struct Lane {
             switch op {
             case .allocate(let order, let mt, let flags):
                 metrics.allocations += 1
+                // What passes, frees and unisolations changed is no claim: compare with
+                // the pageblocks just before the allocation.
+                let before = zone.pageblocks()
                 guard let pfn = try zone.allocate(order: order, migratetype: mt, flags: flags) else {
                     metrics.failedAllocations += 1
                     lastFailed = true
@@ -201,9 +202,8 @@ public struct Lane {
                 }
                 lastFailed = false
                 let now = zone.pageblocks()
-                let claimed = Set(blocks.indices.filter { blocks[$0].migratetype != now[$0].migratetype })
+                let claimed = Set(before.indices.filter { before[$0].migratetype != now[$0].migratetype })
                 metrics.pageblockClaims += claimed.count
-                blocks = now
                 observe(.allocate(claimedPageblocks: claimed), around: [pfn])
                 return .allocated(pfn)
             case .free(let pfn, let order):
@@ -222,7 +222,6 @@ public struct Lane {
             case .unisolate(let pb):
                 try zone.unisolate(pageblock: pb)
                 isolated.remove(pb)
-                blocks = zone.pageblocks()
                 observe(.isolation, around: [pb << pageblockOrder])
                 return .done
             case .idle(let failing):
