@@ -54,6 +54,15 @@ func hostFailing(_ failing: [Int]) -> HostReport {
 
 extension PortZone: DrivenAllocator {}
 
+extension PortZone {
+    /// Applies one operation and says what it returned; an idle spell's host fails the
+    /// batches the operation names.
+    public func run(_ op: Operation) -> Outcome {
+        var zone = self
+        return zone.apply(op)
+    }
+}
+
 extension BuddyModel: DrivenAllocator {
     func freeLists() -> [[[Int]]] {
         (0 ... geometry.maxPageOrder).map { order in

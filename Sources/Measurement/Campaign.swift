@@ -28,8 +28,10 @@ public struct CampaignResult: Sendable, Codable, Equatable {
 }
 
 public enum Campaign {
+    /// Without `shrink`, the replays are the runs' prefixes; `CampaignResult.shrink` cuts
+    /// them down later.
     public static func run(base: Variant, variant: Variant, geometry: Geometry, geometryName: String,
-                           seeds: Range<UInt64>, operations: Int) throws -> CampaignResult {
+                           seeds: Range<UInt64>, operations: Int, shrink: Bool = true) throws -> CampaignResult {
         var result = CampaignResult(geometry: geometryName, firstSeed: seeds.lowerBound, seeds: seeds.count,
                                     operationsPerSeed: operations, runsDiffering: 0, stepsDiffering: [:],
                                     first: nil, firstSeedDiffering: nil, failures: [])
@@ -51,20 +53,29 @@ public enum Campaign {
                     differed = true
                     result.runsDiffering += 1
                     if result.first == nil {
-                        let replay = try Replay.minimalDifference(Array(a.log.prefix(step + 1)), base: base,
-                                                                  variant: variant, geometry: geometry)
                         result.first = Difference(step: step + 1, observables: differs, operation: op,
                                                   base: ra.outcome.description, variant: rb.outcome.description,
-                                                  replay: replay)
+                                                  replay: Array(a.log.prefix(step + 1)))
                         result.firstSeedDiffering = seed
                     }
                 }
             }
             b.finalCheck()
             for failure in b.metrics.failures where !result.failures.contains(where: { $0.kind == failure.kind }) {
-                result.failures += try SideBySide.withReplays([failure], log: b.log, variant: variant, geometry: geometry)
+                result.failures += SideBySide.withPrefixes([failure], log: b.log)
             }
         }
+        if shrink { try result.shrink(base: base, variant: variant, geometry: geometry) }
         return result
+    }
+}
+
+extension CampaignResult {
+    /// Cuts the first difference's replay and every failure's replay down to minimal ones.
+    public mutating func shrink(base: Variant, variant: Variant, geometry: Geometry) throws {
+        if let d = first {
+            first?.replay = try Replay.minimalDifference(d.replay, base: base, variant: variant, geometry: geometry)
+        }
+        failures = try SideBySide.shrunk(failures, variant: variant, geometry: geometry)
     }
 }

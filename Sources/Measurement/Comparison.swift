@@ -89,8 +89,11 @@ public struct WorkloadComparison: Sendable, Codable, Equatable {
 public enum SideBySide {
     /// Runs `workload` on `base` and `variant` in step with each other. With `audit`, each
     /// lane's record of covered pages is checked against the whole zone after every step.
+    /// Without `shrink`, each replay is the whole prefix of the run up to where it showed;
+    /// `WorkloadComparison.shrink` cuts them down later (on another build of the same
+    /// variants, say, so that a coverage build counts only the run).
     public static func run(_ workload: any Workload, base: Variant, variant: Variant, geometry: Geometry,
-                           geometryName: String, seed: UInt64, audit: Bool = false,
+                           geometryName: String, seed: UInt64, audit: Bool = false, shrink: Bool = true,
                            progress: ((Int) -> Void)? = nil) throws -> WorkloadComparison {
         var a = try Lane(variant: base, geometry: geometry, workload: workload, audit: audit)
         var b = try Lane(variant: variant, geometry: geometry, workload: workload, audit: audit)
@@ -120,23 +123,43 @@ public enum SideBySide {
                                         seed: seed, base: a.metrics, variant: b.metrics,
                                         firstDifference: nil, stepsDiffering: differing)
         if let first {
-            let prefix = Array(a.log.prefix(first.step))
-            let replay = try Replay.minimalDifference(prefix, base: base, variant: variant, geometry: geometry)
             result.firstDifference = Difference(step: first.step, observables: first.observables, operation: first.op,
-                                                base: first.a.description, variant: first.b.description, replay: replay)
+                                                base: first.a.description, variant: first.b.description,
+                                                replay: Array(a.log.prefix(first.step)))
         }
-        result.base.failures = try withReplays(a.metrics.failures, log: a.log, variant: base, geometry: geometry)
-        result.variant.failures = try withReplays(b.metrics.failures, log: b.log, variant: variant, geometry: geometry)
+        result.base.failures = withPrefixes(a.metrics.failures, log: a.log)
+        result.variant.failures = withPrefixes(b.metrics.failures, log: b.log)
+        if shrink { try result.shrink(base: base, variant: variant, geometry: geometry) }
         return result
     }
 
-    static func withReplays(_ failures: [CheckFailure], log: [Operation], variant: Variant,
-                            geometry: Geometry) throws -> [CheckFailure] {
-        try failures.map { failure in
+    /// Each failure with the run's operations up to it as its replay, to be shrunk.
+    static func withPrefixes(_ failures: [CheckFailure], log: [Operation]) -> [CheckFailure] {
+        failures.map { failure in
             var f = failure
-            f.replay = try Replay.minimalFailure(Array(log.prefix(failure.step)), kind: failure.kind,
-                                                 variant: variant, geometry: geometry)
+            f.replay = Array(log.prefix(failure.step))
             return f
         }
+    }
+
+    static func shrunk(_ failures: [CheckFailure], variant: Variant, geometry: Geometry) throws -> [CheckFailure] {
+        try failures.map { failure in
+            var f = failure
+            f.replay = try Replay.minimalFailure(failure.replay, kind: failure.kind, variant: variant, geometry: geometry)
+            return f
+        }
+    }
+}
+
+extension WorkloadComparison {
+    /// Cuts the first difference's replay and every failure's replay down to minimal
+    /// ones, replaying them on `base` and `variant` (the variants the run ran, or other
+    /// builds of the same text).
+    public mutating func shrink(base: Variant, variant: Variant, geometry: Geometry) throws {
+        if let d = firstDifference {
+            firstDifference?.replay = try Replay.minimalDifference(d.replay, base: base, variant: variant, geometry: geometry)
+        }
+        self.base.failures = try SideBySide.shrunk(self.base.failures, variant: base, geometry: geometry)
+        self.variant.failures = try SideBySide.shrunk(self.variant.failures, variant: variant, geometry: geometry)
     }
 }

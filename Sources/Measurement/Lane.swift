@@ -129,17 +129,23 @@ public struct Lane {
                                    isolated: isolated))
     }
 
-    /// Takes `op`, checks the zone, and returns what can be compared.
-    public mutating func take(_ op: Operation) throws -> StepRecord {
+    /// Takes `op`, checks the zone, and returns what can be compared; without `state`,
+    /// the record leaves the zone's encoded state out (cheaper on large zones).
+    public mutating func take(_ op: Operation, state: Bool = true) throws -> StepRecord {
         metrics.steps += 1
         log.append(op)
         let violationsBefore = zone.violationCount
         let outcome = try apply(op)
         if audit { try self.audit(after: op) }
         check(violationsBefore: violationsBefore, full: metrics.steps % invariantInterval == 0)
-        zone.encodeState(into: &encoded)
-        return StepRecord(outcome: outcome, state: encoded, reporting: zone.reportingState,
+        return StepRecord(outcome: outcome, state: state ? encodedState() : [], reporting: zone.reportingState,
                           workQueued: zone.reportingWorkQueued)
+    }
+
+    /// The zone's state as bport_encode_state() writes it.
+    mutating func encodedState() -> [Int] {
+        zone.encodeState(into: &encoded)
+        return encoded
     }
 
     /// The checks after a step: kernel checks always, invariants when `full` (their

@@ -8,6 +8,7 @@
 
 import BuddyPort
 import Differential
+import Invariants
 
 public enum Replay {
     /// Shrinks `ops` while `firstBreak` finds a break: it returns the index of the
@@ -35,18 +36,20 @@ public enum Replay {
     }
 
     /// The shortest list `minimize` finds that makes a check of `kind` fail in `variant`
-    /// on a new zone, every check run after every operation.
+    /// on a new zone: a kernel check after any operation, an invariant or soundness (the
+    /// host's discarded pages beside the zone) after the last.
     public static func minimalFailure(_ ops: [Operation], kind: CheckFailure.Kind, variant: Variant,
                                       geometry: Geometry) throws -> [Operation] {
-        try minimize(ops) { candidate in
-            var lane = try Lane(variant: variant, geometry: geometry,
-                                workload: ScriptedWorkload(name: "replay", steps: candidate),
-                                invariantInterval: 1)
+        var invariants = ZoneInvariants(geometry: geometry)
+        return try minimize(ops) { candidate in
+            var zone = try ReplayZone(variant: variant, geometry: geometry)
             for (i, op) in candidate.enumerated() {
-                _ = try lane.take(op)
-                if lane.metrics.failures.contains(where: { $0.kind == kind }) { return i }
+                _ = zone.take(op)
+                if kind == .kernelCheck && zone.zone.violationCount > 0 { return i }
             }
-            return nil
+            guard kind != .kernelCheck, let first = zone.problems(&invariants).first else { return nil }
+            let unsound = first.contains("not wholly discarded")
+            return (kind == .soundness) == unsound ? candidate.count - 1 : nil
         }
     }
 
@@ -57,17 +60,58 @@ public enum Replay {
         try minimize(ops) { candidate in try firstDifference(candidate, base: base, variant: variant, geometry: geometry)?.index }
     }
 
-    /// Where `base` and `variant` first differ on the same operations, with what differs.
+    /// Where `base` and `variant` first differ on the same operations, with what differs:
+    /// the operations' results and the reporting state are compared after every
+    /// operation, the whole state after the last.
     public static func firstDifference(_ ops: [Operation], base: Variant, variant: Variant,
                                        geometry: Geometry) throws -> (index: Int, observables: [Observable])? {
-        let script = ScriptedWorkload(name: "replay", steps: ops)
-        var a = try Lane(variant: base, geometry: geometry, workload: script, invariantInterval: Int.max)
-        var b = try Lane(variant: variant, geometry: geometry, workload: script, invariantInterval: Int.max)
+        var a = try ReplayZone(variant: base, geometry: geometry)
+        var b = try ReplayZone(variant: variant, geometry: geometry)
         for (i, op) in ops.enumerated() {
-            let ra = try a.take(op), rb = try b.take(op)
+            let last = i == ops.count - 1
+            let ra = a.take(op, state: last), rb = b.take(op, state: last)
             let differs = Observable.differences(ra, rb, geometry: geometry)
             if !differs.isEmpty { return (i, differs) }
         }
         return nil
+    }
+}
+
+/// A zone replayed without a lane's measurements: the operations' results and, for
+/// soundness, the pages the host holds as discarded.
+struct ReplayZone {
+    let zone: PortZone
+    var discarded: [Bool]
+    var encoded: [Int] = []
+
+    init(variant: Variant, geometry: Geometry) throws {
+        zone = try PortZone(variant: variant, geometry: geometry)
+        discarded = Array(repeating: false, count: geometry.zonePages)
+    }
+
+    mutating func take(_ op: Operation, state: Bool = false) -> StepRecord {
+        let outcome = zone.run(op)
+        switch outcome {
+        case .reported(let batches):
+            for batch in batches where batch.succeeded {
+                for range in batch.ranges { for pfn in range.pfns where pfn < discarded.count { discarded[pfn] = true } }
+            }
+        case .allocated(let pfn?):
+            if case .allocate(let order, _, _) = op {
+                for p in pfn ..< min(pfn + (1 << order), discarded.count) { discarded[p] = false }
+            }
+        default:
+            break
+        }
+        if state { zone.encodeState(into: &encoded) }
+        return StepRecord(outcome: outcome, state: state ? encoded : [], reporting: zone.reportingState,
+                          workQueued: zone.reportingWorkQueued)
+    }
+
+    mutating func problems(_ invariants: inout ZoneInvariants) -> [String] {
+        zone.encodeState(into: &encoded)
+        let allocation = (0 ..< zone.geometry.zonePages).map { zone.allocationOrder(at: $0) ?? -1 }
+        let discarded = self.discarded
+        return invariants.problems(encoded, allocation: allocation) { $0.allSatisfy { $0 < discarded.count && discarded[$0] } }
     }
 }

@@ -39,12 +39,13 @@ enum CommitMessage {
         return out
     }
 
-    /// "Signed-off-by: ...", "Cc: ...", "Link: ...": a token of letters and dashes, a
-    /// colon, a space.
+    /// "Signed-off-by: ...", "Cc: ...", "Link: ...": a dashed token of letters (or one of
+    /// the undashed trailer names), a colon, a space.
     static func isTrailer(_ line: String) -> Bool {
         guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else { return false }
         let name = line[..<colon]
-        guard name.first!.isLetter, name.allSatisfy({ $0.isLetter || $0 == "-" }) else { return false }
+        guard name.first!.isLetter, name.allSatisfy({ $0.isLetter || $0 == "-" }),
+              name.contains("-") || ["Cc", "Link", "Fixes", "Closes", "BugLink"].contains(String(name)) else { return false }
         let after = line.index(after: colon)
         return after < line.endIndex && line[after] == " "
     }
@@ -55,8 +56,13 @@ enum CommitMessage {
 
     /// The measurements for one sentence, in the table's order, each at most once.
     static func measurements(for sentence: String, report: ReviewReport) -> [String] {
+        // Words of prose only: identifiers (with an underscore, or a call) are names, not
+        // what the sentence says.
+        let prose = sentence.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ";" || $0 == ":" })
+            .filter { !$0.contains("_") && !$0.contains("(") }
+            .joined(separator: " ").lowercased()
         let s = sentence.lowercased()
-        func says(_ words: [String]) -> Bool { words.contains { s.contains($0) } }
+        func says(_ words: [String]) -> Bool { words.contains { prose.contains($0) } }
         var out: [String] = []
         let geometry = report.workloads.last?.geometry ?? ""
         let on = report.workloads.filter { $0.geometry == geometry }
@@ -95,15 +101,21 @@ enum CommitMessage {
         if says(["fail", "oom", "out of memory"]) {
             out.append(pair("failed allocations", total(\.failedAllocations)))
         }
-        if says(["waste", "work", "performance", "overhead", "cost", "cheap", "expensive"]) {
+        if says(["waste", "work", "performance", "overhead", "cost", "cheap", "expensive", "small"]) {
             out.append(pair("report() calls", total(\.batches)))
+            let (reported, _) = total(\.reportedPages)
+            let (again, againVariant) = total(\.rereportedPages)
+            if reported > 0 {
+                out.append(String(format: "re-reported pages the variant saves over the %d workloads on %@: %d, %.1f%% of the %d pages the base reports",
+                                  on.count, geometry, again - againVariant, 100 * Double(again - againVariant) / Double(reported), reported))
+            }
         }
-        for hunk in report.hunks where hunk.applied {
+        for hunk in report.hunks where hunk.applied && !hunk.addedLines.isEmpty {
             let names = Set(hunk.functions)
             guard names.contains(where: { s.contains($0.lowercased() + "(") || s.contains(" " + $0.lowercased() + " ") }) else { continue }
             let ran = hunk.addedLines.map(\.count)
-            var text = "hunk \(hunk.index) (\(hunk.function)): its \(ran.count) added line\(ran.count == 1 ? "" : "s") of code ran "
-                + (ran.isEmpty ? "-" : "\(ran.min()!)-\(ran.max()!)") + " times"
+            let times = ran.min() == ran.max() ? "\(ran[0]) times" : "\(ran.min()!) to \(ran.max()!) times"
+            var text = "hunk \(hunk.index) (\(hunk.function)): its \(ran.count) added line\(ran.count == 1 ? "" : "s") of code ran \(times)"
             for b in hunk.branches {
                 text += "; `\(b.condition)` true \(b.trueCount), false \(b.falseCount)"
             }

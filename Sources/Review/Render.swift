@@ -47,8 +47,12 @@ extension ReviewReport {
         return rows
     }
 
+    /// A replay: every operation when there are few, else the first and last few (the
+    /// JSON report has all of them).
     static func ops(_ ops: [BuddyTypes.Operation], indent: String) -> [String] {
-        ops.map { "\(indent)\($0)," }
+        guard ops.count > 24 else { return ops.map { "\(indent)\($0)," } }
+        return ops.prefix(8).map { "\(indent)\($0)," } + ["\(indent)// ... \(ops.count - 16) more (--json has them all)"]
+            + ops.suffix(8).map { "\(indent)\($0)," }
     }
 
     public var text: String {
@@ -80,12 +84,12 @@ extension ReviewReport {
                 out.append("     condition `\(b.condition)` (\(b.line)): true \(b.trueCount), false \(b.falseCount)".wrapped(width: 78, indent: "       "))
             }
             if h.applied {
-                if h.exercised == true {
+                if h.addedLines.isEmpty {
+                    out.append("     adds no line of executable code (declarations, comments or removals only)")
+                } else if h.exercised == true {
                     out.append("     every added line ran")
                 } else if let why = h.notExercised {
                     out.append("     NOT EXERCISED: \(why)".wrapped(width: 78, indent: "       "))
-                } else if h.addedLines.isEmpty {
-                    out.append("     adds no line of code (removals only)")
                 }
             }
         }

@@ -65,9 +65,19 @@ public enum Reviewer {
         let built = try buildOrExplain(VariantRecipe.source(applied, patches: base + patches), builder: builder,
                                        flavour: .coverage)
 
-        let ((workloads, campaign), counts) = try CoverageSession.measure(built, toolchain: builder.toolchain) {
+        let (measured, counts) = try CoverageSession.measure(built, toolchain: builder.toolchain) {
             try runs(base: baseRun, variant: built.variant, options: options, progress: progress)
         }
+        var (workloads, campaign) = measured
+        // Replays run on the plain build of the same text, so the counts are the runs' own.
+        progress?("shrinking the replays")
+        let plain = try buildOrExplain(VariantRecipe.source(applied, patches: base + patches), builder: builder,
+                                       flavour: .plain).variant
+        for i in workloads.indices {
+            let geometry = options.geometries.first { $0.name == workloads[i].geometry }!.geometry
+            try workloads[i].shrink(base: baseRun, variant: plain, geometry: geometry)
+        }
+        try campaign.shrink(base: baseRun, variant: plain, geometry: options.campaignGeometry.geometry)
 
         let lineMap = (PortSource.files[KernelLineMap.fileName]).flatMap { try? KernelLineMap.parse($0) }
         let series = base.count
@@ -111,15 +121,15 @@ public enum Reviewer {
         for (name, geometry) in options.geometries {
             for workload in Workloads.all(geometry: geometry, seed: options.seed) {
                 progress?("\(workload.name) on \(name)")
-                workloads.append(try SideBySide.run(workload, base: base, variant: variant,
-                                                    geometry: geometry, geometryName: name, seed: options.seed))
+                workloads.append(try SideBySide.run(workload, base: base, variant: variant, geometry: geometry,
+                                                    geometryName: name, seed: options.seed, shrink: false))
             }
         }
         progress?("the differential generator on \(options.campaignGeometry.name)")
         let campaign = try Campaign.run(base: base, variant: variant, geometry: options.campaignGeometry.geometry,
                                         geometryName: options.campaignGeometry.name,
                                         seeds: options.seed ..< options.seed + UInt64(options.campaignSeeds),
-                                        operations: options.campaignOperations)
+                                        operations: options.campaignOperations, shrink: false)
         return (workloads, campaign)
     }
 
