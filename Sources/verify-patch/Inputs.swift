@@ -8,13 +8,6 @@ import KernelObjects
 import PatchReader
 import PatchVerifier
 
-/// A problem with an input file: exit 2, one line.
-struct InputError: Error, CustomStringConvertible {
-    var path: String
-    var problem: String
-    var description: String { "\(path): \(problem)" }
-}
-
 enum Inputs {
     /// The largest patch file read; larger ones are refused before reading.
     static let patchSizeLimit = 64 << 20
