@@ -81,10 +81,12 @@ let package = Package(
         // Fuzzing (FUZZING.md): the targets' bodies, shared with their regression tests,
         // and libFuzzer executables that are stubs unless scripts/fuzz.sh builds them.
         .target(name: "CFuzzSupport"),
-        .target(name: "FuzzTargets", dependencies: ["CFuzzSupport", "PatchReader", "PatchVerifier", "KernelObjects"]),
+        .target(name: "FuzzTargets", dependencies: ["CFuzzSupport", "PatchReader", "PatchVerifier", "PatchApplier", "KernelObjects"]),
         .executableTarget(name: "fuzz-patch-reader", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "fuzz-elf-symbols", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "fuzz-dwarf", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "fuzz-apply", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "fuzz-check", dependencies: ["FuzzTargets"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
     ]
 )
