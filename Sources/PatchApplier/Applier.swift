@@ -167,6 +167,7 @@ public enum PatchApplier {
             for (file, text) in files where text.bytes != file.bytes {
                 staged.append(try TreeWriter.stage(text.bytes, for: file))
             }
+            try TreeWriter.syncAll(staged)
             try TreeWriter.checkUnchanged(staged)
         } catch {
             TreeWriter.discard(staged)
@@ -183,6 +184,9 @@ public enum PatchApplier {
         let new = hunk.lines.count { $0.kind != .removed }
         if hunk.lines.isEmpty {
             throw .malformedHunk(hunk: hunk.index, file: path, problem: "no lines")
+        }
+        if hunk.lines.allSatisfy({ $0.kind == .context }) {
+            throw .malformedHunk(hunk: hunk.index, file: path, problem: "changes no line")
         }
         guard hunk.countsMatched, old == hunk.oldCount, new == hunk.newCount else {
             throw .malformedHunk(hunk: hunk.index, file: path, problem:
@@ -203,11 +207,11 @@ public enum PatchApplier {
 
     /// Whether every hunk's new side, and none's old side, has its one place in `text`.
     static func isApplied(_ hunks: [Hunk], in text: FileText) -> Bool {
-        let keys = text.lines.map(squeeze)
+        let index = AnchorIndex(text.lines.map(squeeze))
         for hunk in hunks {
             let old = hunk.lines.filter { $0.kind != .added }.map { squeeze($0.text) }
             let new = hunk.lines.filter { $0.kind != .removed }.map { squeeze($0.text) }
-            guard !new.isEmpty, anchors(of: old, in: keys).isEmpty, anchors(of: new, in: keys).count == 1 else {
+            guard !new.isEmpty, index.anchors(of: old).isEmpty, index.anchors(of: new).count == 1 else {
                 return false
             }
         }
@@ -227,7 +231,7 @@ public enum PatchApplier {
     static func applyHunks(_ hunks: [Hunk], to text: FileText,
                            path: String) throws(ApplyError) -> (FileText, [HunkPlacement]) {
         let lines = text.lines
-        let keys = lines.map(squeeze)
+        let index = AnchorIndex(lines.map(squeeze))
         var out: [String] = []
         var endsWithNewline = text.endsWithNewline
         var placements: [HunkPlacement] = []
@@ -236,7 +240,7 @@ public enum PatchApplier {
             let old = hunk.lines.filter { $0.kind != .added }
             let new = hunk.lines.filter { $0.kind != .removed }
             let oldKeys = old.map { squeeze($0.text) }
-            var starts = anchors(of: oldKeys, in: keys)
+            var starts = index.anchors(of: oldKeys)
             let oldAtEnd = old.last?.missingNewline == true
             if oldAtEnd {
                 starts = text.endsWithNewline ? [] : starts.filter { $0 + old.count == lines.count }
@@ -283,6 +287,62 @@ public enum PatchApplier {
             if i == oldKeys.count { found.append(start) }
         }
         return found
+    }
+
+    /// The squeezed lines of a file, indexed so that placing a hunk costs the
+    /// occurrences of its rarest line (each checked in constant time against a rolling
+    /// hash of the lines), not a scan of the whole file per hunk.
+    struct AnchorIndex {
+        /// Matches reported for one hunk; more are not looked for.
+        static let matchLimit = 64
+        let keys: [String]
+        private var positions: [String: [Int]] = [:]
+        private var prefix: [UInt64]
+        private static let base: UInt64 = 0x100_0000_01b3
+
+        init(_ keys: [String]) {
+            self.keys = keys
+            prefix = [0]
+            prefix.reserveCapacity(keys.count + 1)
+            for (i, key) in keys.enumerated() {
+                positions[key, default: []].append(i)
+                prefix.append(prefix[i] &* Self.base &+ Self.hash(key))
+            }
+        }
+
+        private static func hash(_ key: String) -> UInt64 {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            return h | 1
+        }
+
+        /// What `PatchApplier.anchors(of:in:)` finds, in order, up to `matchLimit`.
+        func anchors(of oldKeys: [String]) -> [Int] {
+            guard !oldKeys.isEmpty, oldKeys.count <= keys.count else { return [] }
+            var pivot = 0
+            var fewest = Int.max
+            for (o, key) in oldKeys.enumerated() {
+                let count = positions[key]?.count ?? 0
+                if count == 0 { return [] }
+                if count < fewest { fewest = count; pivot = o }
+            }
+            var h: UInt64 = 0, power: UInt64 = 1
+            for key in oldKeys {
+                h = h &* Self.base &+ Self.hash(key)
+                power = power &* Self.base
+            }
+            let length = oldKeys.count
+            var found: [Int] = []
+            for p in positions[oldKeys[pivot]]! {
+                let start = p - pivot
+                guard start >= 0, start + length <= keys.count else { continue }
+                guard prefix[start + length] &- prefix[start] &* power == h else { continue }
+                guard keys[start ..< start + length].elementsEqual(oldKeys) else { continue }
+                found.append(start)
+                if found.count >= Self.matchLimit { break }
+            }
+            return found
+        }
     }
 
     static func squeeze(_ s: String) -> String {

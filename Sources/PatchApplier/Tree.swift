@@ -177,6 +177,12 @@ final class Tree {
     }
 }
 
+#if os(Linux)
+/// syncfs(2), which Glibc declares only for _GNU_SOURCE.
+@_silgen_name("syncfs")
+private func linuxSyncfs(_ fd: Int32) -> Int32
+#endif
+
 /// New contents for a file of the tree, written to a temporary file beside it.
 struct StagedFile {
     let file: TreeFile
@@ -186,8 +192,9 @@ struct StagedFile {
 /// Stages, commits and, on failure, undoes a set of file replacements.
 enum TreeWriter {
     /// Writes `contents` to a fresh temporary file in the directory of `file`, with the
-    /// file's permission bits (and owner, when running as root), and syncs it.
-    static func stage(_ contents: [UInt8], for file: TreeFile) throws(ApplyError) -> StagedFile {
+    /// file's permission bits (and owner, when running as root), and with `sync`
+    /// syncs it (otherwise `syncAll` does, for all of them at once).
+    static func stage(_ contents: [UInt8], for file: TreeFile, sync: Bool = false) throws(ApplyError) -> StagedFile {
         let display = file.path.display
         let mode = file.status.st_mode & 0o7777
         var temporary = ""
@@ -214,7 +221,7 @@ enum TreeWriter {
         }
         if geteuid() == 0 { _ = fchown(fd, file.status.st_uid, file.status.st_gid) }
         guard fchmod(fd, mode) == 0 else { throw fail(errno) }
-        guard fsync(fd) == 0 else { throw fail(errno) }
+        if sync { guard fsync(fd) == 0 else { throw fail(errno) } }
         guard close(fd) == 0 else {
             let code = errno
             unlinkat(file.directory, temporary, 0)
@@ -231,6 +238,22 @@ enum TreeWriter {
         let suffix = String((0..<6).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
         let base = name.utf8.count <= 240 ? name : "verify-patch"
         return ".\(base).\(suffix)"
+    }
+
+    /// Brings every staged file to the disk before anything is renamed: one syncfs(2)
+    /// of the file system holding them (one call however many files), or an fsync of
+    /// each where syncfs is not there.
+    static func syncAll(_ staged: [StagedFile]) throws(ApplyError) {
+        guard let first = staged.first else { return }
+        #if os(Linux)
+        if Set(staged.map { $0.file.status.st_dev }).count == 1 && linuxSyncfs(first.file.directory) == 0 { return }
+        #endif
+        for s in staged {
+            let fd = openat(s.file.directory, s.temporary, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { throw .writeFailed(s.file.path.display, Tree.reason(errno)) }
+            defer { close(fd) }
+            guard fsync(fd) == 0 else { throw .writeFailed(s.file.path.display, Tree.reason(errno)) }
+        }
     }
 
     /// Removes staged temporaries that were not renamed.
@@ -283,7 +306,7 @@ enum TreeWriter {
                 let error = ApplyError.writeFailed(s.file.path.display, Tree.reason(errno))
                 discard(Array(staged[k...]))
                 for done in staged[..<k].reversed() {
-                    if let back = try? stage(done.file.bytes, for: done.file) {
+                    if let back = try? stage(done.file.bytes, for: done.file, sync: true) {
                         if renameat(back.file.directory, back.temporary, back.file.directory, back.file.name) != 0 {
                             discard([back])
                         }
@@ -292,7 +315,12 @@ enum TreeWriter {
                 throw error
             }
         }
-        // The renames themselves reach the disk with their directories.
-        for s in staged { fsync(s.file.directory) }
+        // The renames themselves reach the disk with their directories, each once.
+        var synced: Set<[UInt64]> = []
+        for s in staged {
+            var status = stat()
+            guard fstat(s.file.directory, &status) == 0 else { continue }
+            if synced.insert([UInt64(status.st_dev), UInt64(status.st_ino)]).inserted { fsync(s.file.directory) }
+        }
     }
 }
