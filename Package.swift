@@ -47,6 +47,9 @@ let package = Package(
         // The port's text inside the binary (embed.list), so that a copied verify-patch
         // builds variants.
         .target(name: "PortSource", plugins: ["EmbedFiles"]),
+        // What the default run reads (the seed patch, the port's objects), inside the
+        // binary, so that a copied verify-patch runs it.
+        .target(name: "BundledFixtures", plugins: ["EmbedFiles"]),
         // Compiles the files a target's embed.list names into it (Plugins/EmbedFiles).
         .executableTarget(name: "embed-files"),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
@@ -62,6 +65,8 @@ let package = Package(
                 "PatchApplier",
                 "PortDrift",
                 "Semantics",
+                "BundledFixtures",
+                "PortSource",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

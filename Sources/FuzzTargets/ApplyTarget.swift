@@ -77,27 +77,51 @@ public enum ApplyTarget {
 
         deinit { try? FileManager.default.removeItem(atPath: root) }
 
+        /// The contents last written to each file, so unchanged files are not rewritten.
+        private var written: [String: String] = [:]
+
         func write(_ text: String, to relative: String) {
-            require(FileManager.default.createFile(atPath: root + "/" + relative, contents: Data(text.utf8)),
-                    "cannot write \(relative)")
+            let path = root + "/" + relative
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o644)
+            require(fd >= 0, "cannot write \(relative)")
+            let bytes = Array(text.utf8)
+            require(bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count, "short write")
+            close(fd)
+            written[relative] = text
+        }
+
+        /// Puts `text` back when the file may have changed (after an applied patch) or
+        /// holds something else.
+        func reset(_ text: String, to relative: String, changed: Bool) {
+            if changed || written[relative] != text { write(text, to: relative) }
         }
 
         var snapshotOutside: [String: String] = [:]
 
         /// Every entry of the given directories (relative to the root), with the link
-        /// target or the contents of each.
+        /// target or the contents of each (readdir and lstat: this runs several times
+        /// per input).
         func snapshot(_ directories: [String]) -> [String: String] {
             var out: [String: String] = [:]
             for dir in directories {
                 let path = dir.isEmpty ? root : root + "/" + dir
-                for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+                guard let handle = opendir(path) else { continue }
+                defer { closedir(handle) }
+                while let entry = readdir(handle) {
+                    let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                    }
+                    if name == "." || name == ".." { continue }
                     let full = path + "/" + name
                     var status = stat()
                     guard lstat(full, &status) == 0 else { continue }
                     let key = dir + "/" + name
                     switch status.st_mode & S_IFMT {
-                    case S_IFLNK: out[key] = "link " + ((try? FileManager.default.destinationOfSymbolicLink(atPath: full)) ?? "")
-                    case S_IFREG: out[key] = "file \(status.st_mode & 0o7777) " + ((try? String(contentsOfFile: full, encoding: .isoLatin1)) ?? "")
+                    case S_IFLNK:
+                        var buffer = [CChar](repeating: 0, count: 4096)
+                        let n = readlink(full, &buffer, buffer.count)
+                        out[key] = "link " + String(decoding: buffer.prefix(max(n, 0)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                    case S_IFREG: out[key] = "file \(status.st_mode & 0o7777) " + contents(full)
                     case S_IFDIR: out[key] = "dir"
                     case S_IFIFO: out[key] = "fifo"
                     default: out[key] = "other"
@@ -105,6 +129,20 @@ public enum ApplyTarget {
                 }
             }
             return out
+        }
+
+        private func contents(_ path: String) -> String {
+            let fd = open(path, O_RDONLY | O_NONBLOCK)
+            guard fd >= 0 else { return "?" }
+            defer { close(fd) }
+            var bytes: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 8192)
+            while true {
+                let n = read(fd, &buffer, buffer.count)
+                if n <= 0 { break }
+                bytes += buffer[..<n]
+            }
+            return String(decoding: bytes, as: UTF8.self)
         }
 
         func treeSnapshot() -> [String: String] { snapshot(["tree", "tree/mm"]) }
@@ -125,9 +163,9 @@ public enum ApplyTarget {
             text = String(decoding: bytes[..<nul], as: UTF8.self)
             patchBytes = bytes[(nul + 1)...]
         }
-        box.write(text, to: "tree/mm/page_alloc.c")
-        box.write(otherText, to: "tree/mm/other.c")
-        guard let set = try? PatchReader.read(Array(patchBytes)) else { return }
+        guard let set = try? PatchReader.read(Array(patchBytes)), !set.patches.isEmpty else { return }
+        box.reset(text, to: "tree/mm/page_alloc.c", changed: false)
+        box.reset(otherText, to: "tree/mm/other.c", changed: false)
         let tree = URL(fileURLWithPath: box.tree)
         for patch in set.patches {
             let before = box.treeSnapshot()
@@ -156,8 +194,10 @@ public enum ApplyTarget {
             case (.failure(let planned), .success):
                 fatalError("the dry run failed (\(planned)), the real run succeeded")
             }
-            box.write(text, to: "tree/mm/page_alloc.c")
-            box.write(otherText, to: "tree/mm/other.c")
+            let applied: Bool
+            if case .success = real { applied = true } else { applied = false }
+            box.reset(text, to: "tree/mm/page_alloc.c", changed: applied)
+            box.reset(otherText, to: "tree/mm/other.c", changed: applied)
         }
     }
 }

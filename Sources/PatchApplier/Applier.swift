@@ -80,15 +80,20 @@ struct FileText: Equatable {
         self.endsWithNewline = endsWithNewline
     }
 
-    /// UTF-8 bytes as lines; nil when they are not UTF-8. An empty file has no lines.
+    /// UTF-8 bytes as lines, split at each LF byte (a CR before it stays in the line);
+    /// nil when they are not UTF-8. An empty file has no lines.
     init?(_ bytes: [UInt8]) {
-        guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
-        var lines = text.components(separatedBy: "\n")
+        guard String(validating: bytes, as: UTF8.self) != nil else { return nil }
+        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
         endsWithNewline = lines.last == ""
         if endsWithNewline { lines.removeLast() }
         if lines == [""] && !endsWithNewline { lines = [] }
         self.lines = lines
     }
+
+    /// Every line ends with a CR: a file with CRLF line ends, whose new lines get one too.
+    var isCRLF: Bool { !lines.isEmpty && lines.allSatisfy { $0.utf8.last == 0x0D } }
 
     var bytes: [UInt8] {
         guard !lines.isEmpty else { return [] }
@@ -231,6 +236,7 @@ public enum PatchApplier {
     static func applyHunks(_ hunks: [Hunk], to text: FileText,
                            path: String) throws(ApplyError) -> (FileText, [HunkPlacement]) {
         let lines = text.lines
+        let crlf = text.isCRLF
         let index = AnchorIndex(lines.map(squeeze))
         var out: [String] = []
         var endsWithNewline = text.endsWithNewline
@@ -254,7 +260,8 @@ public enum PatchApplier {
             }
             guard start >= cursor else { throw .overlapping(hunk: hunk.index, file: path) }
             out += lines[cursor ..< start]
-            out += render(hunk, original: Array(lines[start ..< start + old.count]))
+            let rendered = render(hunk, original: Array(lines[start ..< start + old.count]))
+            out += crlf ? rendered.map { $0.utf8.last == 0x0D ? $0 : $0 + "\r" } : rendered
             cursor = start + old.count
             if cursor == lines.count {
                 // The hunk reaches the end of the file: its new side says how it ends.

@@ -37,14 +37,22 @@ public struct FunctionExpectation: Sendable, Codable, Equatable {
     /// Expectations for every function the patch touches, in patch order.
     public static func from(_ patch: Patch) -> [FunctionExpectation] {
         let functions = PatchReader.touchedFunctions(patch)
-        let hunks = Dictionary(uniqueKeysWithValues: patch.hunks.map { ($0.index, $0) })
+        // Each hunk's declarations, read once: a hunk can touch thousands of functions.
+        var declarations: [Int: [(kind: HunkLine.Kind, type: String, name: String)]] = [:]
+        let touched = Set(functions.flatMap(\.hunks))
+        for hunk in patch.hunks where touched.contains(hunk.index) {
+            declarations[hunk.index] = hunk.lines.compactMap { line in
+                guard line.kind != .context, let (type, name) = localDeclaration(in: line.text) else { return nil }
+                return (line.kind, type, name)
+            }
+        }
         return functions.map { f in
             var added: [LocalDeclaration] = []
             var removed: [LocalDeclaration] = []
             for index in f.hunks {
-                guard let hunk = hunks[index] else { continue }
-                for line in hunk.lines {
-                    guard let (type, name) = localDeclaration(in: line.text) else { continue }
+                guard let found = declarations[index] else { continue }
+                for line in found {
+                    let (type, name) = (line.type, line.name)
                     // A parameter of the prototype is not a local.
                     if f.after?.parameters.contains(where: { $0.name == name }) == true { continue }
                     if f.before?.parameters.contains(where: { $0.name == name }) == true { continue }

@@ -19,7 +19,7 @@ struct Drift: ParsableCommand {
     var tree: String
 
     @Option(name: .long, help: "baseline (compare with a pristine tree) or patched (a tree with the seed applied).")
-    var variant: String = "baseline"
+    var variant: VariantName = .baseline
 
     @Flag(help: "List explained differences too.")
     var all = false
@@ -27,9 +27,6 @@ struct Drift: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        guard variant == "baseline" || variant == "patched" else {
-            throw ValidationError("--variant must be baseline or patched")
-        }
         guard FileManager.default.fileExists(atPath: tree + "/mm/page_alloc.c") else {
             throw InputError(path: tree, problem: "not a kernel tree (no mm/page_alloc.c)")
         }
@@ -38,7 +35,7 @@ struct Drift: ParsableCommand {
         let report: DriftReport
         do {
             report = try PortDrift.compare(portRoot: root, tree: URL(fileURLWithPath: tree),
-                                           patched: variant == "patched",
+                                           patched: variant == .patched,
                                            explanations: DriftExplanation.parse(explained))
         } catch {
             throw InputError(path: tree, problem: error.localizedDescription)

@@ -99,8 +99,13 @@ enum ErrorLine {
             if rest.hasPrefix(".") { rest = String(rest.dropFirst()).trimmingCharacters(in: .whitespaces) }
             return "\(option): '\(match.1)' is invalid" + (rest.isEmpty ? "" : "; " + lowered(rest))
         }
-        if let match = line.wholeMatch(of: /Missing expected argument '([^' ]+)(?: <[^>]*>)?'/) {
-            return "\(match.1.replacingOccurrences(of: "<", with: "").replacingOccurrences(of: ">", with: "")): missing"
+        if let match = line.wholeMatch(of: /Missing expected argument '([^']+)'/) {
+            // "--patch <patch>", "<objects> ...": the option, or the argument's name.
+            var name = String(match.1)
+            if name.hasPrefix("-"), let space = name.firstIndex(of: " ") { name = String(name[..<space]) }
+            name = name.replacingOccurrences(of: " ...", with: "").replacingOccurrences(of: "<", with: "")
+                .replacingOccurrences(of: ">", with: "")
+            return "\(name): missing"
         }
         if let match = line.wholeMatch(of: /Missing value for '([^' ]+)(?: <[^>]*>)?'/) {
             return "\(match.1): a value is missing"

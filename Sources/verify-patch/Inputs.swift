@@ -3,8 +3,10 @@
 // Reading the files a command is given, and turning every problem with them into one
 // line that names the file.
 
+import BundledFixtures
 import Foundation
 import KernelObjects
+import PortSource
 import PatchReader
 import PatchVerifier
 
@@ -130,7 +132,19 @@ enum Fixtures {
                 dir = parent
             }
         }
-        throw InputError(path: seedPatch, problem: "not found above the executable or the working directory")
+        // Away from the checkout (an installed copy): the files compiled into the
+        // binary, laid out as in the checkout, with the port's text for the reports.
+        do {
+            return try bundled.get()
+        } catch {
+            throw InputError(path: seedPatch, problem: "not found above the executable or the working directory, "
+                             + "and the copy inside the binary cannot be written out: \(error.localizedDescription)")
+        }
+    }
+
+    /// The files compiled into the binary, written out once per process.
+    private static let bundled: Result<URL, any Error> = Result {
+        try BundledFixtures.materialize(extra: PortSource.files.map { ("CModules/CBuddyPort/" + $0.key, $0.value) })
     }
 
     /// A fixture path relative to the working directory when possible, for short output.
