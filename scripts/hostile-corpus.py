@@ -590,6 +590,7 @@ def gen_cli():
         (["semantics", "--geometries", ""], 2), (["semantics", "--geometries", "tiny16,,x86-64"], 2),
         (["semantics", "--svg", "/nonexistent/dir/x.svg", "--geometries", "tiny16"], 2),
         (["semantics", "--svg", "/", "--geometries", "tiny16"], 2),
+        (["semantics", "--svg", "{w}", "--geometries", "tiny16"], 2),
         (["overview", "--nonsense"], 2), (["--json", "--nonsense"], 2), (["help", "nonsense"], 0),
         (["check", "--patch", "", PATCHED], 2), (["check", "--patch", SEED, ""], 2),
         (["check", "--patch", SEED, "-"], 2), (["functions", "--patch", "-"], 2),

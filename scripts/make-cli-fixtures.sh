@@ -6,11 +6,15 @@
 # in the table below. Tests/VerifyPatchTests/ContractTests.swift runs the same commands
 # and compares. Rerun after a deliberate change to a command's output:
 #
-#   scripts/make-cli-fixtures.sh
+#   scripts/make-cli-fixtures.sh              # builds the release verify-patch first
+#   VERIFY_PATCH=path/to/verify-patch scripts/make-cli-fixtures.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product verify-patch >&2
-vp=.build/release/verify-patch
+vp=${VERIFY_PATCH:-}
+if [ -z "$vp" ]; then
+  swift build -c release --product verify-patch >&2
+  vp=.build/release/verify-patch
+fi
 out=fixtures/cli
 mkdir -p "$out"
 rm -f "$out"/*.txt

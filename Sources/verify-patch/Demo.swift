@@ -10,13 +10,10 @@ struct Demo: ParsableCommand {
         abstract: "Show, on the C port, what the patch changes when a Reported block is split.")
 
     @Option(help: "Geometry: tiny16, tiny64 or x86-64.")
-    var geometry: String = "x86-64"
+    var geometry: GeometryName = .x86_64
 
     func run() throws {
-        guard let g = ["tiny16": Geometry.tiny16, "tiny64": .tiny64, "x86-64": .x86_64][geometry] else {
-            throw ValidationError("unknown geometry '\(geometry)': use tiny16, tiny64 or x86-64")
-        }
-        try Self.runScenario(geometry: g)
+        try Self.runScenario(geometry: geometry.geometry)
     }
 
     static func runScenario(geometry g: Geometry) throws {

@@ -44,7 +44,7 @@ struct ExploreCommand: ParsableCommand {
     ]
 
     @Option(help: "The zone: tiny16, tiny16-c1, tiny16-r2, tiny16-pb1 or tiny32.")
-    var geometry: String = "tiny16"
+    var geometry: ExploreGeometryName = .tiny16
 
     @Flag(help: "Add isolating and unisolating each pageblock to the operations.")
     var isolation = false
@@ -64,20 +64,22 @@ struct ExploreCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard let g = Self.geometries.first(where: { $0.name == geometry })?.geometry else {
-            throw ValidationError("unknown geometry '\(geometry)'")
-        }
+        let g = Self.geometry(geometry)
         guard (0 ... g.maxPageOrder).contains(minOrder) else {
-            throw ValidationError("--min-order must be 0 to \(g.maxPageOrder) for \(geometry)")
+            throw UsageError("--min-order", "\(minOrder) is not from 0 to \(g.maxPageOrder), the orders of \(geometry.rawValue)")
         }
-        guard maxStates > 0 else { throw ValidationError("--max-states must be positive") }
+        guard maxStates > 0 else { throw UsageError("--max-states", "\(maxStates) is not positive") }
         guard !(movableOnly && reclaimable) else {
-            throw ValidationError("--movable-only and --reclaimable exclude each other")
+            throw UsageError("--movable-only", "and --reclaimable exclude each other")
         }
     }
 
+    static func geometry(_ name: ExploreGeometryName) -> Geometry {
+        geometries.first { $0.name == name.rawValue }!.geometry
+    }
+
     func run() throws {
-        let g = Self.geometries.first { $0.name == geometry }!.geometry
+        let g = Self.geometry(geometry)
         let alphabet = ExplorationAlphabet(orders: minOrder ... g.maxPageOrder,
                                            types: movableOnly ? [.movable]
                                                : reclaimable ? [.movable, .unmovable, .reclaimable] : [.movable, .unmovable],
@@ -86,7 +88,7 @@ struct ExploreCommand: ParsableCommand {
         let variants = Variant.allCases
         let box = ResultBox(count: variants.count)
         let showProgress = isatty(STDERR_FILENO) == 1
-        let (name, bound) = (geometry, maxStates)
+        let (name, bound) = (geometry.rawValue, maxStates)
         DispatchQueue.concurrentPerform(iterations: variants.count) { (i: Int) in
             var progress: Exploration.Progress?
             if showProgress {
@@ -105,7 +107,7 @@ struct ExploreCommand: ParsableCommand {
         if showProgress { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
         let results = try box.values.map { try $0!.get() }
         if output.json { try Inputs.printJSON(results); return }
-        print("Exhaustive exploration of \(geometry): \(g)")
+        print("Exhaustive exploration of \(geometry.rawValue): \(g)")
         let types = alphabet.types.map(\.description).joined(separator: ", ")
         print("  operations: allocate orders \(minOrder)-\(g.maxPageOrder) (\(types)), free each live")
         print("  allocation, \(isolation ? "isolate or unisolate each pageblock, " : "")report (accepted, or")

@@ -74,3 +74,12 @@ struct Seed: ExpressibleByArgument, Equatable, Sendable, CustomStringConvertible
         }
     }
 }
+
+/// The tiny zones `explore` searches exhaustively (`ExploreCommand.geometries`).
+enum ExploreGeometryName: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case tiny16
+    case tiny16C1 = "tiny16-c1"
+    case tiny16R2 = "tiny16-r2"
+    case tiny16PB1 = "tiny16-pb1"
+    case tiny32
+}

@@ -22,23 +22,31 @@ struct SemanticsCommand: ParsableCommand {
             """)
 
     @Option(help: "The seed of every workload.")
-    var seed: UInt64 = 1
+    var seed: Seed = Seed(1)
 
     @Option(help: "Geometries to run: tiny16, tiny64, x86-64 (comma separated).")
-    var geometries: String = "tiny64,x86-64"
+    var geometries: GeometryList = GeometryList([.tiny64, .x86_64])
 
     @Option(help: "Write an SVG chart of re-reported pages per pass (guest-cycle, first geometry) here.")
     var svg: String?
 
     @OptionGroup var output: OutputOptions
 
+    /// Seeds the differential campaign runs from `--seed` on.
+    static let campaignSeeds: UInt64 = 20
+
+    func validate() throws {
+        try seed.validate(runs: Self.campaignSeeds)
+    }
+
     func run() throws {
-        let report = try Self.measure(seed: seed, geometries: geometries)
-        if output.json { try Inputs.printJSON(report) } else { print(report.text) }
-        if let svg, let first = report.workloads.first(where: { $0.workload == "guest-cycle" }) {
-            do { try Data(SemanticsReport.svgChart(first).utf8).write(to: URL(fileURLWithPath: svg)) }
-            catch { throw InputError(path: svg, problem: "cannot be written: \(error.localizedDescription)") }
+        // Staged before anything runs: an unwritable place fails before the report.
+        let chart = try svg.map(StagedOutput.init)
+        let report = try Self.measure(seed: seed.value, geometries: geometries.description)
+        if let chart, let first = report.workloads.first(where: { $0.workload == "guest-cycle" }) {
+            try chart.commit(Array(SemanticsReport.svgChart(first).utf8))
         }
+        if output.json { try Inputs.printJSON(report) } else { print(report.text) }
         if report.workloads.contains(where: { !$0.baseline.violations.isEmpty || !$0.patched.violations.isEmpty }) {
             throw ExitCode(1)
         }
@@ -53,23 +61,25 @@ struct SemanticsCommand: ParsableCommand {
 
     static func measure(seed: UInt64, geometries: String) throws -> SemanticsReport {
         defer { progress(nil) }
-        let known = ["tiny16": Geometry.tiny16, "tiny64": .tiny64, "x86-64": .x86_64]
         let root = try Fixtures.root()
         let patch = try Inputs.readPatch(Fixtures.path(Fixtures.seedPatch, in: root))
         PortZone.resetProbes()
         PortZone.setProbes(enabled: true)
         var results: [WorkloadResult] = []
-        for name in geometries.split(separator: ",").map(String.init) {
-            guard let g = known[name] else { throw ValidationError("unknown geometry '\(name)'") }
+        guard let list = GeometryList(argument: geometries) else {
+            throw UsageError("--geometries", "'\(geometries)' is not a list of tiny16, tiny64, x86-64")
+        }
+        for geometry in list.names {
+            let (name, g) = (geometry.rawValue, geometry.geometry)
             for w in Workloads.all(geometry: g, seed: seed) {
                 progress("semantics: \(w.name) on \(name), seed \(seed)")
                 results.append(try SemanticsRunner.run(w, geometry: g, geometryName: name, seed: seed))
             }
             // The differential campaign's operations too, on the patched port and model.
-            for s in seed ..< seed + 20 where g.zonePages <= 1024 {
+            for s in seed ... seed + (campaignSeeds - 1) where g.zonePages <= 1024 {
                 progress("semantics: differential campaign on \(name), seed \(s)")
                 if let d = Differential.run(variant: .patched, geometry: g, seed: s, count: 2000) {
-                    throw InputError(path: "port", problem: "port and model differ: \(d.problem)")
+                    throw CheckFailure(what: "semantics", problem: "port and model differ: \(d.problem)")
                 }
             }
         }

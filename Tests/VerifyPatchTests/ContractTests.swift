@@ -62,6 +62,20 @@ struct ContractTests {
         (["drift", "--tree", ".", "--variant", "x"], "--variant: 'x' is invalid; please provide one of 'baseline' and 'patched'."),
         (["semantics", "--seed", "abc"], "--seed: 'abc' is invalid"),
         (["semantics", "--seed", "-1"], "--seed: a value is missing"),
+        (["semantics", "--seed", "18446744073709551615"],
+         "--seed: 18446744073709551615 leaves no room for the 20 seeds from it; give at most 18446744073709551596"),
+        (["semantics", "--geometries", "tiny16,,x86-64"],
+         "--geometries: 'tiny16,,x86-64' is invalid; please provide one of 'tiny16', 'tiny64' or 'x86-64'."),
+        (["semantics", "--svg", "/nonexistent/chart.svg", "--geometries", "tiny16"],
+         "/nonexistent/chart.svg: cannot be written: No such file or directory"),
+        (["explore", "--geometry", "huge"],
+         "--geometry: 'huge' is invalid; please provide one of 'tiny16', 'tiny16-c1', 'tiny16-r2', 'tiny16-pb1' or 'tiny32'."),
+        (["explore", "--min-order", "99"], "--min-order: 99 is not from 0 to 3, the orders of tiny16"),
+        (["explore", "--max-states", "0"], "--max-states: 0 is not positive"),
+        (["explore", "--movable-only", "--reclaimable"], "--movable-only: and --reclaimable exclude each other"),
+        (["demo", "--geometry", "huge"], "--geometry: 'huge' is invalid; please provide one of 'tiny16', 'tiny64' or 'x86-64'."),
+        (["demo", "extra"], "demo: unexpected argument 'extra'"),
+        (["overview", "--nonsense"], "--nonsense: unknown option"),
     ]
 
     @Test(arguments: usageErrors.indices)
