@@ -76,6 +76,9 @@ public struct FunctionExpectation: Sendable, Codable, Equatable {
     /// `type name;` or `type name = init;` at the start of a statement, for the C types a
     /// kernel function declares locals with. Nil for anything else.
     public static func localDeclaration(in text: String) -> (type: String, name: String)? {
+        // Only a line whose last non-blank byte is ';' can be one: decided from the end,
+        // so a long line of something else (60 MiB of punctuation) costs nothing here.
+        guard text.utf8.reversed().first(where: { $0 != 0x20 && $0 != 0x09 }) == UInt8(ascii: ";") else { return nil }
         var line = text.trimmingCharacters(in: .whitespaces)
         guard line.hasSuffix(";") else { return nil }
         line.removeLast()

@@ -177,27 +177,10 @@ struct ContractTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let copy = directory.appendingPathComponent("verify-patch")
         try FileManager.default.copyItem(at: verifyPatch, to: copy)
-        let r = try runIn(directory, copy, [])
+        let r = try run(copy, [], in: directory)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr == "")
         #expect(r.stdout.contains(": UNPATCHED\n"))
         #expect(r.stdout.contains(": PATCHED\n"))
     }
-}
-
-/// Runs `executable` in `directory`.
-func runIn(_ directory: URL, _ executable: URL, _ arguments: [String]) throws -> Run {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-               stderr: String(decoding: stderr, as: UTF8.self))
 }
