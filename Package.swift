@@ -57,6 +57,10 @@ let package = Package(
         // The port's text inside the binary (embed.list), so that a copied verify-patch
         // builds variants.
         .target(name: "PortSource", exclude: ["embed.list"], plugins: ["EmbedFiles"]),
+        // What the default run reads (the seed patch, the port's objects), inside the
+        // binary, so that a copied verify-patch runs it.
+        .target(name: "BundledFixtures", exclude: ["embed.list"], plugins: ["EmbedFiles"]),
+        // Compiles the files a target's embed.list names into it (Plugins/EmbedFiles).
         .executableTarget(name: "embed-files"),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         // Variants built on demand: the port's text with patches applied, compiled,
@@ -86,6 +90,8 @@ let package = Package(
                 "PatchApplier",
                 "PortDrift",
                 "Review",
+                "BundledFixtures",
+                "PortSource",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -107,10 +113,12 @@ let package = Package(
         // Fuzzing (FUZZING.md): the targets' bodies, shared with their regression tests,
         // and libFuzzer executables that are stubs unless scripts/fuzz.sh builds them.
         .target(name: "CFuzzSupport"),
-        .target(name: "FuzzTargets", dependencies: ["CFuzzSupport", "PatchReader", "PatchVerifier", "KernelObjects"]),
+        .target(name: "FuzzTargets", dependencies: ["CFuzzSupport", "PatchReader", "PatchVerifier", "PatchApplier", "KernelObjects"]),
         .executableTarget(name: "fuzz-patch-reader", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "fuzz-elf-symbols", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "fuzz-dwarf", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "fuzz-apply", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "fuzz-check", dependencies: ["FuzzTargets"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
     ]
 )

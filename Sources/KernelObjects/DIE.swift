@@ -52,6 +52,8 @@ enum Attribute {
     static let count = UInt32(DW_AT_count)
     static let linkageName = UInt32(DW_AT_linkage_name)
     static let mipsLinkageName = UInt32(DW_AT_MIPS_linkage_name)
+    static let dwoName = UInt32(DW_AT_dwo_name)
+    static let gnuDWOName = UInt32(0x2130)  // DW_AT_GNU_dwo_name
 }
 
 /// A Dwarf_Die with the queries this package needs. Failures of libdw on present

@@ -39,11 +39,17 @@ public final class DWARFFile {
     /// Throws `.noDWARF` when the file has no DWARF and no separate debug file is found.
     public init(path: String) throws(ObjectError) {
         let elf = try ELFFile(path: path)
+        if !elf.info.hasDebugInfo { throw noDWARFReason(elf) }
+        try checkSelfContained(elf)
         try checkDWARFSections(of: elf)
         let callbacks = UnsafeMutablePointer<Dwfl_Callbacks>.allocate(capacity: 1)
+        // No search for separate debug files: libdwfl's standard callbacks follow a
+        // .gnu_debuglink or a build ID into other files (a FIFO, /dev/zero, a huge
+        // file planted beside the object) and ask debuginfod servers when
+        // DEBUGINFOD_URLS is set. The file given is the only one read.
         callbacks.initialize(to: Dwfl_Callbacks(
-            find_elf: dwfl_build_id_find_elf,
-            find_debuginfo: dwfl_standard_find_debuginfo,
+            find_elf: { _, _, _, _, _, _ in -1 },
+            find_debuginfo: { _, _, _, _, _, _, _, _ in -1 },
             section_address: dwfl_offline_section_address,
             debuginfo_path: nil))
         guard let dwfl = dwfl_begin(callbacks) else {
@@ -61,7 +67,7 @@ public final class DWARFFile {
             try checked(.dwfl, "dwfl_report_end", status: dwfl_report_end(dwfl, nil, nil))
             var bias: Dwarf_Addr = 0
             let found = dwfl_module_getdwarf(module, &bias)
-            if found == nil && !elf.info.hasDebugInfo { throw .noDWARF }
+            if found == nil && !elf.info.hasDebugInfo { throw noDWARFReason(elf) }
             let dwarf = try checked(.dwflDebugInfo, "dwfl_module_getdwarf", found)
             self.module = module
             self.dwarf = dwarf
@@ -98,10 +104,11 @@ public final class DWARFFile {
         throws(ObjectError) -> [DWARFFunction]
     {
         var found: [DWARFFunction] = []
+        let budget = RenderBudget(fileSize: elf.withOpenFile { $0.size })
         try forEachUnit { unit throws(ObjectError) in
             let unitName = try unit.ownName() ?? ""
             if let unitSuffix, !unitName.hasPathSuffix(unitSuffix) { return }
-            found += try search(unit: unit, unitName: unitName, names: names)
+            found += try search(unit: unit, unitName: unitName, names: names, budget: budget)
         }
         return found
     }
@@ -118,8 +125,14 @@ public final class DWARFFile {
                                  status: dwarf_get_units(dwarf, unit, &next, &version, &unitType, &root, nil))
             if rc != 0 { return }
             unit = next
-            guard unitType == UInt8(DW_UT_compile) || unitType == UInt8(DW_UT_partial) else { continue }
             let unitRoot = DIE(root)
+            if unitType == UInt8(DW_UT_skeleton) || unitRoot.has(Attribute.gnuDWOName) || unitRoot.has(Attribute.dwoName) {
+                // The unit's DIEs are in a .dwo file, which is not looked for.
+                let name = (try? unitRoot.string(Attribute.dwoName)) ?? (try? unitRoot.string(Attribute.gnuDWOName))
+                throw .noDWARFBecause("split DWARF: the units' DIEs are in \(name.flatMap { $0 } ?? "a .dwo file"), "
+                                      + "which is not looked for; give an object built without -gsplit-dwarf")
+            }
+            guard unitType == UInt8(DW_UT_compile) || unitType == UInt8(DW_UT_partial) else { continue }
             guard unitRoot.tag == Tag.compileUnit || unitRoot.tag == Tag.partialUnit else {
                 throw .corruptDWARF("unit at offset 0x\(String(unitRoot.offset, radix: 16)) does not start with a unit DIE")
             }
@@ -128,7 +141,8 @@ public final class DWARFFile {
     }
 
     /// The requested functions defined at the top level of one unit.
-    private func search(unit: DIE, unitName: String, names: Set<String>) throws(ObjectError) -> [DWARFFunction] {
+    private func search(unit: DIE, unitName: String, names: Set<String>,
+                        budget: RenderBudget) throws(ObjectError) -> [DWARFFunction] {
         var roots: [DIE] = []
         var rootIndex: [UInt64: Int] = [:]
         var concrete: [DIE] = []
@@ -164,7 +178,7 @@ public final class DWARFFile {
         for (index, root) in roots.enumerated() {
             let inline = try root.unsigned(Attribute.inline)
             result.append(DWARFFunction(
-                prototype: try prototype(of: root),
+                prototype: try prototype(of: root, budget: budget),
                 compilationUnit: unitName,
                 declFile: try root.declFile(),
                 declLine: try root.declLine(),
@@ -173,7 +187,7 @@ public final class DWARFFile {
                 inlinedOnly: inline != nil && copies[index].isEmpty,
                 outOfLineCopies: copies[index],
                 inlinedCallSites: callSites[index],
-                locals: try locals(of: root)))
+                locals: try locals(of: root, budget: budget)))
         }
         return result
     }
@@ -190,18 +204,24 @@ public final class DWARFFile {
         return nil
     }
 
+    /// DIEs that hold code nested deeper than this below their unit are refused:
+    /// libdw finds a DIE's next sibling by reading past all its children when the
+    /// producer left out DW_AT_sibling, so a walk costs its DIEs times their depth.
+    /// GCC's kernel objects stay below 20.
+    static let maximumNesting = 256
+
     /// Calls `body` for every DW_TAG_inlined_subroutine under `unit`, descending only
     /// through DIEs that can contain code.
     private func walkCode(below unit: DIE, _ body: (DIE) throws(ObjectError) -> Void) throws(ObjectError) {
-        var pending: [DIE] = [unit]
-        while let parent = pending.popLast() {
+        var pending: [(DIE, Int)] = [(unit, 0)]
+        while let (parent, depth) = pending.popLast() {
             try parent.forEachChild { child throws(ObjectError) in
                 switch child.tag {
                 case Tag.inlinedSubroutine:
                     try body(child)
-                    pending.append(child)
+                    pending.append((try Self.nested(child, depth), depth + 1))
                 case Tag.subprogram, Tag.lexicalBlock, Tag.tryBlock, Tag.catchBlock:
-                    pending.append(child)
+                    pending.append((try Self.nested(child, depth), depth + 1))
                 default:
                     break
                 }
@@ -209,38 +229,48 @@ public final class DWARFFile {
         }
     }
 
-    /// The named DW_TAG_variable DIEs of a function body, lexical blocks included.
-    private func locals(of function: DIE) throws(ObjectError) -> [Parameter] {
+    private static func nested(_ die: DIE, _ depth: Int) throws(ObjectError) -> DIE {
+        guard depth < maximumNesting else {
+            throw .tooComplex("DIEs nested more than \(maximumNesting) deep (at offset 0x\(String(die.offset, radix: 16))); not read")
+        }
+        return die
+    }
+
+    /// The named DW_TAG_variable DIEs of a function body, lexical blocks included, in
+    /// breadth-first order.
+    private func locals(of function: DIE, budget: RenderBudget) throws(ObjectError) -> [Parameter] {
         var found: [Parameter] = []
-        var pending: [DIE] = [function]
-        while !pending.isEmpty {
-            let parent = pending.removeFirst()
+        var pending: [(DIE, Int)] = [(function, 0)]
+        var next = 0
+        while next < pending.count {
+            let (parent, depth) = pending[next]
+            next += 1
             try parent.forEachChild { child throws(ObjectError) in
                 if child.tag == Tag.variable, let name = try child.name() {
                     let type = try child.reference(Attribute.type, integrate: true)
-                    found.append(Parameter(name: name, type: try renderType(type)))
+                    found.append(Parameter(name: name, type: try renderType(type, budget: budget)))
                 } else if child.tag == Tag.lexicalBlock {
-                    pending.append(child)
+                    pending.append((try Self.nested(child, depth), depth + 1))
                 }
             }
         }
         return found
     }
 
-    private func prototype(of die: DIE) throws(ObjectError) -> FunctionPrototype {
+    private func prototype(of die: DIE, budget: RenderBudget) throws(ObjectError) -> FunctionPrototype {
         let name = try die.name() ?? ""
-        let list = try parameterList(of: die)
+        let list = try parameterList(of: die, budget: budget)
         let returnType = try die.reference(Attribute.type, integrate: true)
         var parameters: [Parameter] = []
         for parameter in list.parameters {
-            parameters.append(Parameter(name: parameter.name, type: try renderType(parameter.type)))
+            parameters.append(Parameter(name: parameter.name, type: try renderType(parameter.type, budget: budget)))
         }
         return FunctionPrototype(
             name: name,
-            returnType: try renderType(returnType),
+            returnType: try renderType(returnType, budget: budget),
             parameters: parameters,
             isVariadic: list.isVariadic,
-            rendered: try renderType(returnType, declarator: "\(name)(\(list.text))"))
+            rendered: try renderType(returnType, declarator: "\(name)(\(list.text))", budget: budget))
     }
 
     private func outOfLineCopy(_ die: DIE) throws(ObjectError) -> OutOfLineCopy {

@@ -82,13 +82,17 @@ private func readInfo(_ elf: OpaquePointer, header: CheckedHeader) throws(Object
 
     var sections: [SectionInfo] = []
     sections.reserveCapacity(count)
+    // Names are read once per offset: thousands of sections can share one name.
+    var names = NameTable(fileSize: header.fileSize, what: "section names")
     for index in 0..<count {
         let scn = try checked(.elf, "elf_getscn", elf_getscn(elf, index))
         var shdr = GElf_Shdr()
         try checked(.elf, "gelf_getshdr", gelf_getshdr(scn, &shdr))
         var name = ""
-        if let names = header.sectionNameTable, index != 0 || shdr.sh_name != 0 {
-            name = String(cString: try checked(.elf, "elf_strptr", elf_strptr(elf, names, Int(shdr.sh_name))))
+        if let table = header.sectionNameTable, index != 0 || shdr.sh_name != 0 {
+            name = try names.name(at: shdr.sh_name) { () throws(ObjectError) in
+                try checked(.elf, "elf_strptr", elf_strptr(elf, table, Int(shdr.sh_name)))
+            }
         }
         sections.append(SectionInfo(
             index: index, name: name, type: shdr.sh_type, flags: shdr.sh_flags,
@@ -155,13 +159,19 @@ private func readSymbols(_ elf: OpaquePointer, table: Int, header: CheckedHeader
 
     var symbols: [Symbol] = []
     symbols.reserveCapacity(max(count - 1, 0))
+    var names = NameTable(fileSize: header.fileSize, what: "symbol names")
     var currentFile: String?
     for index in 1..<max(count, 1) {
         var sym = GElf_Sym()
         var shndxExtension: Elf32_Word = 0
         try checked(.elf, "gelf_getsymshndx",
                     gelf_getsymshndx(symbolData, indexData, Int32(index), &sym, &shndxExtension))
-        let name = try symbolName(elf, strings, sym.st_name, index: index)
+        let name = sym.st_name == 0 ? "" : try names.name(at: sym.st_name) { () throws(ObjectError) in
+            guard let name = elf_strptr(elf, strings, Int(sym.st_name)) else {
+                throw .corruptSymbolTable("name of symbol \(index) lies outside its string table")
+            }
+            return name
+        }
         let binding = SymbolBinding(raw: sym.st_info >> 4)
         let type = SymbolType(raw: sym.st_info & 0xf)
 
@@ -225,4 +235,36 @@ private func soleFileSymbol(_ elf: OpaquePointer, _ data: UnsafeMutablePointer<E
         found = name
     }
     return found
+}
+
+/// Names read from a string table, once per offset, so that entries sharing a name
+/// share its storage; and a bound on the text they stand for: names may repeat a long
+/// string for every entry, which callers then print, so their total is refused past
+/// four times the file's size and 64 MiB.
+struct NameTable {
+    private var byOffset: [UInt32: String] = [:]
+    private var total = 0
+    let limit: Int
+    let what: String
+
+    init(fileSize: UInt64, what: String) {
+        limit = (64 << 20) + Int(clamping: fileSize.multipliedReportingOverflow(by: 4).partialValue)
+        self.what = what
+    }
+
+    mutating func name(at offset: UInt32,
+                       _ read: () throws(ObjectError) -> UnsafeMutablePointer<CChar>) throws(ObjectError) -> String {
+        let name: String
+        if let known = byOffset[offset] {
+            name = known
+        } else {
+            name = String(cString: try read())
+            byOffset[offset] = name
+        }
+        total += name.utf8.count
+        guard total <= limit else {
+            throw .tooLarge(what: "the \(what), repeated,", size: UInt64(total), limit: limit)
+        }
+        return name
+    }
 }

@@ -85,9 +85,10 @@ enum Attributor {
             // A continuation join stands only if neither side's body uses a name the
             // joined parameter list leaves undeclared.
             var undeclared: [String] = []
+            var undeclaredSet: Set<String> = []
             for scan in [oldScan, newScan] {
                 for def in scan.definitions {
-                    for name in def.undeclared where !undeclared.contains(name) { undeclared.append(name) }
+                    for name in def.undeclared where undeclaredSet.insert(name).inserted { undeclared.append(name) }
                 }
             }
             let joinRejected = !undeclared.isEmpty
@@ -118,6 +119,10 @@ enum Attributor {
                 }
             }
 
+            // For each line of a side, the next line that holds code (one pass from the
+            // end, so a run of blank or comment lines costs its length once).
+            let oldNextCode = nextCode(oldScan), newNextCode = nextCode(newScan)
+
             // Each changed line, in hunk order, and the function that encloses it.
             var outside: [Int] = [], unnamed: [Int] = []
             for (j, line) in hunk.lines.enumerated() where line.kind != .context {
@@ -130,8 +135,7 @@ enum Attributor {
                 if !code {
                     // A blank or comment line goes with the code after it: a comment just
                     // above a definition is not part of the function before it.
-                    if let next = (s + 1..<stream.count).first(where: { scan.isCode[$0] }),
-                       scan.owners[next] != owner {
+                    if let next = (old ? oldNextCode : newNextCode)[s], scan.owners[next] != owner {
                         continue
                     }
                 }
@@ -185,6 +189,17 @@ enum Attributor {
                                           beforeBasis: r.before?.basis, afterBasis: r.after?.basis))
         }
         return (result, unattributed)
+    }
+
+    /// For each line, the first later line that holds code.
+    private static func nextCode(_ scan: SideScan) -> [Int?] {
+        var out = [Int?](repeating: nil, count: scan.isCode.count)
+        var next: Int?
+        for k in scan.isCode.indices.reversed() {
+            out[k] = next
+            if scan.isCode[k] { next = k }
+        }
+        return out
     }
 
     private static func lineSpan(_ a: Int, _ b: Int) -> String {

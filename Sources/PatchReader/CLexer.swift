@@ -36,6 +36,11 @@ struct LexedLine {
 /// character literals, comments, directives, and punctuation (`...` and `->` as one
 /// token, everything else one character per token).
 struct CLexer {
+    /// Tokens read from one line; the rest of a longer line is not read as C. A line
+    /// of kernel C has a few dozen; a 60 MiB line of punctuation would otherwise take
+    /// gigabytes as tokens.
+    static let maximumTokensPerLine = 1 << 16
+
     var inBlockComment = false
     var inDirectiveContinuation = false
 
@@ -58,6 +63,7 @@ struct CLexer {
         }
 
         while i < n {
+            if out.tokens.count >= Self.maximumTokensPerLine { break }
             let b = bytes[i]
             if inBlockComment {
                 if b == UInt8(ascii: "*"), i + 1 < n, bytes[i + 1] == UInt8(ascii: "/") {

@@ -37,14 +37,22 @@ public struct FunctionExpectation: Sendable, Codable, Equatable {
     /// Expectations for every function the patch touches, in patch order.
     public static func from(_ patch: Patch) -> [FunctionExpectation] {
         let functions = PatchReader.touchedFunctions(patch)
-        let hunks = Dictionary(uniqueKeysWithValues: patch.hunks.map { ($0.index, $0) })
+        // Each hunk's declarations, read once: a hunk can touch thousands of functions.
+        var declarations: [Int: [(kind: HunkLine.Kind, type: String, name: String)]] = [:]
+        let touched = Set(functions.flatMap(\.hunks))
+        for hunk in patch.hunks where touched.contains(hunk.index) {
+            declarations[hunk.index] = hunk.lines.compactMap { line in
+                guard line.kind != .context, let (type, name) = localDeclaration(in: line.text) else { return nil }
+                return (line.kind, type, name)
+            }
+        }
         return functions.map { f in
             var added: [LocalDeclaration] = []
             var removed: [LocalDeclaration] = []
             for index in f.hunks {
-                guard let hunk = hunks[index] else { continue }
-                for line in hunk.lines {
-                    guard let (type, name) = localDeclaration(in: line.text) else { continue }
+                guard let found = declarations[index] else { continue }
+                for line in found {
+                    let (type, name) = (line.type, line.name)
                     // A parameter of the prototype is not a local.
                     if f.after?.parameters.contains(where: { $0.name == name }) == true { continue }
                     if f.before?.parameters.contains(where: { $0.name == name }) == true { continue }
@@ -68,6 +76,9 @@ public struct FunctionExpectation: Sendable, Codable, Equatable {
     /// `type name;` or `type name = init;` at the start of a statement, for the C types a
     /// kernel function declares locals with. Nil for anything else.
     public static func localDeclaration(in text: String) -> (type: String, name: String)? {
+        // Only a line whose last non-blank byte is ';' can be one: decided from the end,
+        // so a long line of something else (60 MiB of punctuation) costs nothing here.
+        guard text.utf8.reversed().first(where: { $0 != 0x20 && $0 != 0x09 }) == UInt8(ascii: ";") else { return nil }
         var line = text.trimmingCharacters(in: .whitespaces)
         guard line.hasSuffix(";") else { return nil }
         line.removeLast()

@@ -142,7 +142,8 @@ enum CText {
             // The body must open before any line ends the declaration with ';'.
             var open: Int?
             var j = index
-            while j < lines.count {
+            // A declaration's head spans a few lines; 64 bounds the search.
+            while j < min(lines.count, index + 64) {
                 let t = lines[j].trimmingCharacters(in: .whitespaces)
                 if t == "{" || (j > index && lines[j].hasPrefix("{")) { open = j; break }
                 if t.hasSuffix(";") { break }
@@ -150,9 +151,9 @@ enum CText {
                 j += 1
             }
             guard let openLine = open else { continue }
-            var close = openLine + 1
-            while close < lines.count && lines[close] != "}" { close += 1 }
-            guard close < lines.count else { return nil }
+            // The first "}" line after the opening; none after it means none after
+            // any later candidate either.
+            guard let close = lines[(openLine + 1)...].firstIndex(of: "}") else { return nil }
             var start = index
             while start > 0 {
                 let above = lines[start - 1]

@@ -7,6 +7,19 @@
 import Foundation
 import PortSource
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Why drift could not compare: one line.
+public struct DriftError: Error, CustomStringConvertible, LocalizedError {
+    public var description: String
+    init(_ description: String) { self.description = description }
+    public var errorDescription: String? { description }
+}
+
 /// One run of differing tokens: what the kernel has there and what the port has.
 public struct DriftRun: Sendable, Codable, Equatable, CustomStringConvertible {
     public var kernel: String
@@ -67,18 +80,6 @@ public struct DriftReport: Sendable, Codable, Equatable {
     }
 }
 
-public enum DriftError: Error, Equatable, Sendable, CustomStringConvertible {
-    case missingPortFile(String)
-    case unreadable(String, String)
-
-    public var description: String {
-        switch self {
-        case .missingPortFile(let f): "\(f): not in the port"
-        case .unreadable(let f, let why): "\(f): cannot be read: \(why)"
-        }
-    }
-}
-
 /// A known difference, from drift-explained.txt: `function<TAB>kernel<TAB>port<TAB>deviation`,
 /// with `*` as the function to match any function.
 public struct DriftExplanation: Sendable, Equatable {
@@ -110,7 +111,7 @@ public enum PortDrift {
                                variant: String = "baseline", lineMap: KernelLineMap? = nil) throws -> DriftReport {
         var functions: [FunctionDrift] = []
         for source in PortLayout.files {
-            guard let all = port.lines(of: source.port) else { throw DriftError.missingPortFile(source.port) }
+            guard let all = port.lines(of: source.port) else { throw DriftError("\(source.port): not in the port") }
             let portKept = CText.kept(all, defined: [])
             let portLines = portKept.map { all[$0] }
             let kernel = try source.kernel.map { file in
@@ -128,7 +129,7 @@ public enum PortDrift {
                 }
                 let kernelTokens = CText.lexed(k.lines[kernelRange].joined(separator: "\n"))
                 let portTokens = CText.lexed(portLines[portRange].joined(separator: "\n"))
-                var (runs, matches) = align(kernelTokens.map(\.text), portTokens.map(\.text))
+                var (runs, matches) = try align(kernelTokens.map(\.text), portTokens.map(\.text), function: "\(k.file): \(name)")
                 for i in runs.indices {
                     runs[i].explainedBy = explanations.first {
                         ($0.function == "*" || $0.function == name) && $0.kernel == runs[i].kernel
@@ -167,18 +168,52 @@ public enum PortDrift {
         return "\(v).\(p).\(s)"
     }
 
+    /// The largest file of the tree read.
+    public static let fileSizeLimit = 64 << 20
+    /// The most token pairs one function's comparison may take (a table of 4 bytes
+    /// each): 2^24, 64 MiB. The port's longest function has about 1,500 tokens, so a
+    /// kernel function of up to 11,000 tokens is compared.
+    public static let comparisonLimit = 1 << 24
+
     static func lines(_ url: URL) throws -> [String] {
-        do {
-            return try String(contentsOf: url, encoding: .utf8).components(separatedBy: "\n")
-        } catch {
-            throw DriftError.unreadable(url.path, error.localizedDescription)
+        try readText(url).components(separatedBy: "\n")
+    }
+
+    /// The text of a regular file, refusing anything else before it is opened and
+    /// opening without blocking (a FIFO is refused, not waited on).
+    static func readText(_ url: URL) throws -> String {
+        let path = url.path
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw DriftError("\(path): \(String(cString: strerror(errno)))") }
+        guard status.st_mode & S_IFMT == S_IFREG else { throw DriftError("\(path): not a regular file") }
+        guard status.st_size <= off_t(fileSizeLimit) else { throw DriftError("\(path): larger than \(fileSizeLimit >> 20) MiB") }
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else { throw DriftError("\(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { throw DriftError("\(path): not a regular file") }
+        var bytes = [UInt8](repeating: 0, count: min(Int(status.st_size), fileSizeLimit) + 1)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            done += n
         }
+        guard done <= fileSizeLimit else { throw DriftError("\(path): larger than \(fileSizeLimit >> 20) MiB") }
+        guard let text = String(validating: bytes[..<done], as: UTF8.self) else { throw DriftError("\(path): not UTF-8 text") }
+        return text
     }
 
     /// The runs of tokens outside a longest common subsequence of `a` and `b`, and the
-    /// index pairs of that subsequence.
-    static func align(_ a: [String], _ b: [String]) -> (runs: [DriftRun], matches: [(Int, Int)]) {
+    /// index pairs of that subsequence. Throws when the comparison would take more than
+    /// `comparisonLimit` token pairs.
+    static func align(_ a: [String], _ b: [String], function: String = "") throws -> (runs: [DriftRun], matches: [(Int, Int)]) {
         let n = a.count, m = b.count
+        let pairs = n.multipliedReportingOverflow(by: m)
+        guard !pairs.overflow, pairs.partialValue <= comparisonLimit else {
+            throw DriftError("\(function): \(n) tokens in the tree against the port's \(m), more than the "
+                             + "\(comparisonLimit) token pairs drift compares")
+        }
         // lcs[i][j]: LCS length of a[i...] and b[j...], in one flat array.
         var lcs = [Int32](repeating: 0, count: (n + 1) * (m + 1))
         let w = m + 1

@@ -165,10 +165,10 @@ public struct KernelLineMap: Sendable, Equatable {
         let url = portRoot.appendingPathComponent(fileName)
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw DriftError.unreadable(url.path, error.localizedDescription)
+            throw DriftError("\(url.path): cannot be read: \(error.localizedDescription)")
         }
         do { return try parse(text) } catch {
-            throw DriftError.unreadable(url.path, error.description)
+            throw DriftError("\(url.path): cannot be read: \(error.description)")
         }
     }
 

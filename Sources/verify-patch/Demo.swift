@@ -6,20 +6,6 @@ import Foundation
 import PortVariants
 import Review
 
-/// A geometry named on the command line.
-enum GeometryName: String, ExpressibleByArgument, CaseIterable {
-    case tiny16, tiny64
-    case x86_64 = "x86-64"
-
-    var geometry: Geometry {
-        switch self {
-        case .tiny16: .tiny16
-        case .tiny64: .tiny64
-        case .x86_64: .x86_64
-        }
-    }
-}
-
 /// Runs the baseline and a variant through the scenario the seed is about: every free
 /// block reported, one page allocated (splitting a Reported block), then a free that
 /// requests a pass, and the pass.

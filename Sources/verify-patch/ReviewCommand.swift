@@ -37,26 +37,30 @@ struct ReviewCommand: ParsableCommand {
     @Option(name: .long, help: "A patch the base carries too (repeatable, applied first, in order).")
     var base: [String] = []
 
-    @Option(help: "The seed of every workload and of the differential generator.")
-    var seed: UInt64 = 1
+    @Option(help: "The seed of every workload and the first of the differential generator's.")
+    var seed: Seed = Seed(1)
 
     @Option(help: "Write an SVG chart of pages reported and re-reported per workload here.")
     var svg: String?
 
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        try seed.validate(runs: UInt64(ReviewOptions().campaignSeeds))
+    }
+
     func run() throws {
+        // Staged before anything runs: an unwritable place fails before the report.
+        let chart = try svg.map(StagedOutput.init)
         let read = { (paths: [String]) throws -> [ReviewedPatch] in
             try paths.flatMap { path in try Inputs.readPatches(path).map { ReviewedPatch(label: path, patch: $0) } }
         }
         let series = try read(patches)
         let basePatches = try read(base)
         var options = ReviewOptions()
-        options.seed = seed
+        options.seed = seed.value
         let report = try Self.review(series, base: basePatches, options: options)
-        if let svg {
-            try Inputs.writeAtomically(Data(report.svg.utf8), to: svg)
-        }
+        try chart?.commit(Array(report.svg.utf8))
         if output.json { try Inputs.printJSON(report) } else { print(report.text) }
         if report.verdict == .broken { throw ExitCode(1) }
     }
