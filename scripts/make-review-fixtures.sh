@@ -126,18 +126,18 @@ $sob
 EOF
 
   # (b) a behaviour change without a bug.
-  fixture base "$review/02-expand-split-buddies-to-tail.patch" \
-    mm/page_alloc.c 's{(\t\t__add_to_free_list\(&page\[size\], zone, high, migratetype, )false\);}{${1}true);} or die' <<EOF
-mm/page_alloc: queue split-off buddies at the tail of the free list
+  fixture base "$review/02-unmovable-fallback-movable-first.patch" \
+    mm/page_alloc.c 's#(\t\[MIGRATE_UNMOVABLE\]   = \{ )MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE   \},#${1}MIGRATE_MOVABLE,     MIGRATE_RECLAIMABLE },# or die' <<EOF
+mm/page_alloc: let unmovable allocations fall back to movable blocks first
 
-expand() puts the halves it splits off at the head of their free lists,
-so the next allocation of that order takes the buddy of the block that
-was just handed out, and the two can no longer merge when the first one
-is freed.
+An unmovable allocation that finds no unmovable free page tries the
+reclaimable free lists before the movable ones. Reclaimable pageblocks
+are few, and their pages go away when the shrinkers run; an unmovable
+page placed among them keeps the whole block from ever being freed.
 
-Queue them at the tail instead, as __free_one_page() does for a page
-whose higher-order buddy is free, so they are taken last and have a
-chance to merge back.
+Try the movable free lists first: they are the bulk of memory, and
+try_to_claim_block() converts a whole movable block when enough of it
+is free or movable, so unmovable pages end up grouped there.
 
 $sob
 EOF
@@ -235,6 +235,24 @@ does not mix migratetypes in a block either.
 
 Start the search one order lower, and have the slow path reclaim and
 compact for that order when it promotes a non-movable request.
+
+$sob
+EOF
+
+  # An edit that reads as a behaviour change and is none: expand() only ever adds to empty
+  # lists (README.md says why).
+  fixture base "$review/09-expand-split-buddies-to-tail.patch" \
+    mm/page_alloc.c 's{(\t\t__add_to_free_list\(&page\[size\], zone, high, migratetype, )false\);}{${1}true);} or die' <<EOF
+mm/page_alloc: queue split-off buddies at the tail of the free list
+
+expand() puts the halves it splits off at the head of their free lists,
+so the next allocation of that order takes the buddy of the block that
+was just handed out, and the two can no longer merge when the first one
+is freed.
+
+Queue them at the tail instead, as __free_one_page() does for a page
+whose higher-order buddy is free, so they are taken last and have a
+chance to merge back.
 
 $sob
 EOF
