@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "PatchApplierTests", dependencies: ["PatchApplier", "PatchReader", "PortDrift"]),
         .testTarget(name: "PortDriftTests", dependencies: ["PortDrift", "PatchReader", "PatchApplier"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "TestVariants"]),
-        .testTarget(name: "ReviewTests", dependencies: ["Review", "TestVariants"]),
+        .testTarget(name: "ReviewTests", dependencies: ["Review", "Measurement", "TestVariants"]),
         .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "verify-patch"]),
         // Fuzzing (FUZZING.md): the targets' bodies, shared with their regression tests,
         // and libFuzzer executables that are stubs unless scripts/fuzz.sh builds them.

@@ -198,14 +198,28 @@ private struct Work {
                         }
                         throw failure(hunk.index, kernelFile, .noContext(portFile: source.port, functions: part.functions))
                     }
-                    let (found, longest) = view.matches(oldCode.map { analysis.oldKeys[$0] }, in: region)
+                    var (found, longest) = view.matches(oldCode.map { analysis.oldKeys[$0] }, in: region)
+                    var functions = part.functions
+                    if found.isEmpty && !ported.isEmpty {
+                        // The reader can take a file-scope definition between functions (an
+                        // array, a declaration) for part of the function before it: the code
+                        // is accepted at file scope, where it matches once and outside every
+                        // function of the port.
+                        let anywhere = view.matches(oldCode.map { analysis.oldKeys[$0] },
+                                                    in: 0 ... max(view.lines.count - 1, 0)).found
+                        if anywhere.count == 1, let match = anywhere.first,
+                           !view.functions.contains(where: { f in match.contains { f.lines.contains($0 + 1) } }) {
+                            found = anywhere
+                            functions = []
+                        }
+                    }
                     if found.count > 1 {
                         throw failure(hunk.index, kernelFile, .ambiguous(portFile: source.port, functions: ported,
                                                                          lines: found.map { $0[0] + 1 }))
                     }
                     if let match = found.first {
                         placements[source.port, default: []].append(Placement(
-                            hunk: hunk.index, portFile: source.port, functions: part.functions, lines: part.lines,
+                            hunk: hunk.index, portFile: source.port, functions: functions, lines: part.lines,
                             matched: Dictionary(uniqueKeysWithValues: zip(oldCode, match)),
                             start: match[0], end: match[match.count - 1]))
                         continue
@@ -288,6 +302,10 @@ private struct Work {
             let first = out.count
             var added: [LineOrigin] = []
             var pendingRemoved: [String] = []
+            // The port carries no kernel comments: an added line that is only a part of a
+            // comment that opens or closes on a line the port does not carry is not
+            // inserted (a comment the added lines hold whole is).
+            let orphans = HunkAnalysis.orphanCommentLines(hunk)
             // The port line of the next matched line at or after each position of the part.
             var nextMatched = [Int](repeating: 0, count: placement.lines.count + 1)
             nextMatched[placement.lines.count] = (placement.end + 1 ..< src.count).first { !CodeLines.key(src[$0]).isEmpty } ?? src.count
@@ -318,6 +336,7 @@ private struct Work {
                         if line.kind == .context { pendingRemoved = [] }
                     }
                 case .added:
+                    if orphans.contains(j) { continue }
                     let origin = LineOrigin.patch(patch: number, hunk: hunk.index, line: j + 1)
                     emit(Indentation.added(line.text, replacing: &pendingRemoved, after: out), origin)
                     added.append(origin)
@@ -442,6 +461,35 @@ private struct HunkAnalysis {
             parts.append(Part(lines: Array(lines), functions: names,
                               changed: run.filter(isChanged).map { $0 + 1 }))
         }
+    }
+
+    /// The added lines that hold only part of a comment which the port cannot carry
+    /// whole: on the new side, read as one stream, each maximal run of comment-only lines
+    /// is kept when every line of it is added, its first line opens the comment and its
+    /// last closes it; otherwise its added lines are orphans (the comment opens or closes
+    /// on a context line, which the port does not have).
+    static func orphanCommentLines(_ hunk: Hunk) -> Set<Int> {
+        let newSide = hunk.lines.indices.filter { hunk.lines[$0].kind != .removed }
+        let keys = keys(hunk, side: .added)
+        func commentOnly(_ j: Int) -> Bool {
+            keys[j].isEmpty && !hunk.lines[j].text.trimmingCharacters(in: .whitespaces).isEmpty
+        }
+        var orphans = Set<Int>()
+        var k = 0
+        while k < newSide.count {
+            guard commentOnly(newSide[k]) else { k += 1; continue }
+            var end = k
+            while end + 1 < newSide.count && commentOnly(newSide[end + 1]) { end += 1 }
+            let run = newSide[k ... end]
+            let first = hunk.lines[run.first!].text.trimmingCharacters(in: .whitespaces)
+            let last = hunk.lines[run.last!].text.trimmingCharacters(in: .whitespaces)
+            let whole = run.allSatisfy { hunk.lines[$0].kind == .added }
+                && (first.hasPrefix("/*") || first.hasPrefix("//"))
+                && (last.hasSuffix("*/") || last.hasPrefix("//"))
+            if !whole { orphans.formUnion(run.filter { hunk.lines[$0].kind == .added }) }
+            k = end + 1
+        }
+        return orphans
     }
 
     /// The code key of each line on one side (`.removed`: the old side, `.added`: the

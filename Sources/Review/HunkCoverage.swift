@@ -24,10 +24,10 @@ enum HunkCoverage {
                 let named = attributed.filter { $0.hunks.contains(hunk.hunk) }.map(\.name)
                 var functions = hunk.parts.flatMap(\.functions)
                 for change in hunk.notModelled { if let f = change.function, !functions.contains(f) { functions.append(f) } }
-                for f in named where !functions.contains(f) { functions.append(f) }
+                if hunk.parts.isEmpty { for f in named where !functions.contains(f) { functions.append(f) } }
                 var review = HunkReview(
                     index: out.count + 1, patch: outcome.patch - skipped, hunk: hunk.hunk, kernelFile: hunk.kernelFile,
-                    function: functions.first ?? "(outside any function)", functions: functions,
+                    function: functions.first ?? "(file scope)", functions: functions,
                     inPort: !hunk.parts.isEmpty, applied: hunk.state == .applied || hunk.state == .partlyApplied,
                     state: hunk.state.rawValue, notModelled: hunk.notModelled.map(\.description),
                     kernelLines: [], portLines: [], variantLines: [], addedLines: [], branches: [],
