@@ -107,7 +107,7 @@ public final class DWARFFile {
     }
 
     /// Calls `body` with the root DIE of each compilation or partial unit.
-    private func forEachUnit(_ body: (DIE) throws(ObjectError) -> Void) throws(ObjectError) {
+    func forEachUnit(_ body: (DIE) throws(ObjectError) -> Void) throws(ObjectError) {
         var unit: OpaquePointer?
         while true {
             var next: OpaquePointer?
@@ -128,7 +128,7 @@ public final class DWARFFile {
     }
 
     /// The requested functions defined at the top level of one unit.
-    private func search(unit: DIE, unitName: String, names: Set<String>) throws(ObjectError) -> [DWARFFunction] {
+    func search(unit: DIE, unitName: String, names: Set<String>) throws(ObjectError) -> [DWARFFunction] {
         var roots: [DIE] = []
         var rootIndex: [UInt64: Int] = [:]
         var concrete: [DIE] = []
@@ -180,7 +180,7 @@ public final class DWARFFile {
 
     /// The index of the requested function `die` is an instance of, following
     /// DW_AT_abstract_origin through at most a few concrete layers.
-    private func originRoot(of die: DIE, _ rootIndex: [UInt64: Int]) throws(ObjectError) -> Int? {
+    func originRoot(of die: DIE, _ rootIndex: [UInt64: Int]) throws(ObjectError) -> Int? {
         var current = die
         for _ in 0..<8 {
             guard let origin = try current.reference(Attribute.abstractOrigin) else { return nil }
