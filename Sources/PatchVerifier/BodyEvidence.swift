@@ -120,6 +120,18 @@ enum BodyEvidence {
                     anchors.append(Anchor(key: key, line: t, old: pair.old, new: pair.new))
                 }
             }
+            // A changed line that keeps some facts (`if (PageLRU(page) || X(page))` made
+            // `... || Y(page)`) is its own anchor: the kept fact's line is the line.
+            let pairs = changedPairs(h)
+            var pairCount: [Key: Int] = [:]
+            for line in h.old + h.new { for key in keys(line, excluding: e.name) { pairCount[key, default: 0] += 1 } }
+            for (removedLine, addedLine) in pairs {
+                let kept = Set(keys(removedLine, excluding: e.name)).intersection(keys(addedLine, excluding: e.name))
+                for key in kept where pairCount[key] == 2 {
+                    guard let lines = object[key], lines.count == 1, let t = lines.first else { continue }
+                    anchors.append(Anchor(key: key, line: t, old: removedLine.offset, new: addedLine.offset))
+                }
+            }
             if anchors.isEmpty {
                 let tried = contextCount.keys.map(\.description).sorted()
                 decision.undecided.append("hunk \(h.hunk): no anchor: "
@@ -195,6 +207,26 @@ enum BodyEvidence {
             }
         }
         return decision
+    }
+
+    /// The removed and added lines of each run of changes that replaces n lines with n
+    /// lines, paired in order.
+    static func changedPairs(_ h: HunkExpectation) -> [(LineFacts, LineFacts)] {
+        let old = Dictionary(uniqueKeysWithValues: h.old.map { ($0.offset, $0) })
+        let new = Dictionary(uniqueKeysWithValues: h.new.map { ($0.offset, $0) })
+        var pairs: [(LineFacts, LineFacts)] = []
+        // Between two context pairs, the old side's lines are removed ones and the new
+        // side's added ones.
+        let bounds = [HunkExpectation.ContextPair(old: -1, new: -1)] + h.context
+            + [HunkExpectation.ContextPair(old: h.oldCount, new: h.newCount)]
+        for (a, b) in zip(bounds, bounds.dropFirst()) {
+            let removed = (a.old + 1)..<b.old, added = (a.new + 1)..<b.new
+            guard removed.count == added.count, !removed.isEmpty else { continue }
+            for (r, n) in zip(removed, added) {
+                if let rl = old[r], let nl = new[n], rl.kind == .removed, nl.kind == .added { pairs.append((rl, nl)) }
+            }
+        }
+        return pairs
     }
 
     private static func text(_ line: LineFacts, _ texts: [String]) -> String {

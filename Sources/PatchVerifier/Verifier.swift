@@ -44,6 +44,8 @@ public enum Verifier {
             vocabulary.functions.formUnion(words.functions)
             vocabulary.enumerators.formUnion(words.enumerators)
         }
+        // What the patch itself defines is a function, whatever this object has.
+        vocabulary.functions.formUnion(names)
 
         let reports = expectations.map { e in
             let mine = found.filter { item in
