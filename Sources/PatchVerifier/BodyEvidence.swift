@@ -31,6 +31,10 @@ struct BodyDecision {
 }
 
 enum BodyEvidence {
+    /// How far (in lines) an occurrence of a fact on the other side of a hunk must be
+    /// from the predicted line for the fact to count.
+    static let shiftWindow = 2
+
     /// The kinds of fact a patch line and an object both have.
     enum Kind: String, Hashable {
         case call, local, label, parameter, definition
@@ -142,8 +146,6 @@ enum BodyEvidence {
 
             var patched: [String] = [], unpatched: [String] = []
             var notes: Set<String> = []
-            let oldKeys = Set(h.old.flatMap { keys($0, excluding: e.name) })
-            let newKeys = Set(h.new.flatMap { keys($0, excluding: e.name) })
             func look(_ lines: [LineFacts], otherSide: [Int: LineFacts], otherCount: Int, isAdded: Bool,
                       otherText: [String]) -> [String] {
                 var found: [String] = []
@@ -156,10 +158,12 @@ enum BodyEvidence {
                         let otherOffset = there + (line.offset - here)
                         for key in keys(line, excluding: e.name) where !seen.contains(key) {
                             guard let lines = object[key], lines.contains(target) else { continue }
-                            // A fact both sides of the hunk have could be the other
-                            // side's, moved by lines the hunk does not show.
-                            if (isAdded ? oldKeys : newKeys).contains(key) {
-                                notes.insert("\(key) is on both sides of the hunk")
+                            // The other side's own occurrence a line or two away could
+                            // be what the object has, moved by lines the hunk does not
+                            // show (a blank line, a comment, another change).
+                            let near = (otherOffset - Self.shiftWindow)...(otherOffset + Self.shiftWindow)
+                            if near.contains(where: { otherSide[$0].map { keys($0, excluding: e.name).contains(key) } ?? false }) {
+                                notes.insert("\(key) is also on the other side within \(Self.shiftWindow) lines")
                                 continue
                             }
                             if key.kind == .local, let declared = line.declarations.first(where: { $0.name == key.name }),
