@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // SPDX-License-Identifier: GPL-2.0-only
 
 import PackageDescription
@@ -44,6 +44,12 @@ let package = Package(
         .target(name: "BuddyTypes"),
         // Swift driver owning one port zone.
         .target(name: "BuddyPort", dependencies: ["CBuddyPort", "BuddyTypes"]),
+        // The port's text inside the binary (embed.list), so that a copied verify-patch
+        // builds variants.
+        .target(name: "PortSource", plugins: ["EmbedFiles"]),
+        // Compiles the files a target's embed.list names into it (Plugins/EmbedFiles).
+        .executableTarget(name: "embed-files"),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         // The same allocator semantics written from the rules, sharing no code with the port.
         .target(name: "BuddyModel", dependencies: ["BuddyTypes"]),
         // Port and model side by side: generated operations, comparison, shrinking.
