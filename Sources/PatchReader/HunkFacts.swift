@@ -21,8 +21,15 @@ public struct LineFacts: Equatable, Sendable, Codable {
     public var labels: [String]
     /// String literals, with C escapes decoded and adjacent literals joined.
     public var strings: [String]
-    /// Every identifier on the line that is no C keyword, in order, repeats dropped.
+    /// Every identifier on the line that is no C keyword and no member (after `.` or
+    /// `->`), in order, repeats dropped.
     public var identifiers: [String]
+    /// The 1-based byte column (a tab counts one) of each token's first character, in
+    /// order: where a compiler can place a line-table row or a call on this line.
+    public var columns: [Int]
+    /// Each identifier token (members included) with its column: what a call's
+    /// DW_AT_call_column or a declaration's DW_AT_decl_column can point at.
+    public var namedColumns: [NamedColumn]
     /// The function whose definition head names it on this line.
     public var definition: String?
     /// Parameters a definition head declares on this line.
@@ -34,8 +41,8 @@ public struct LineFacts: Equatable, Sendable, Codable {
 
     public init(offset: Int, kind: HunkLine.Kind, calls: [String] = [], declarations: [LocalName] = [],
                 labels: [String] = [], strings: [String] = [], identifiers: [String] = [],
-                definition: String? = nil, parameters: [String] = [], hasCode: Bool = false,
-                isDirective: Bool = false) {
+                columns: [Int] = [], namedColumns: [NamedColumn] = [], definition: String? = nil,
+                parameters: [String] = [], hasCode: Bool = false, isDirective: Bool = false) {
         self.offset = offset
         self.kind = kind
         self.calls = calls
@@ -43,10 +50,23 @@ public struct LineFacts: Equatable, Sendable, Codable {
         self.labels = labels
         self.strings = strings
         self.identifiers = identifiers
+        self.columns = columns
+        self.namedColumns = namedColumns
         self.definition = definition
         self.parameters = parameters
         self.hasCode = hasCode
         self.isDirective = isDirective
+    }
+}
+
+/// An identifier of a line and its 1-based byte column.
+public struct NamedColumn: Hashable, Sendable, Codable {
+    public var column: Int
+    public var name: String
+
+    public init(column: Int, name: String) {
+        self.column = column
+        self.name = name
     }
 }
 
@@ -143,6 +163,8 @@ enum FactReader {
             facts[index].isDirective = lexed.isPreprocessor
             facts[index].hasCode = lexed.isPreprocessor || !lexed.tokens.isEmpty
             let tokens = lexed.tokens
+            facts[index].columns = tokens.map(\.column)
+            facts[index].namedColumns = tokens.filter(\.isIdentifier).map { NamedColumn(column: $0.column, name: $0.text) }
             var seen: Set<String> = []
             var k = 0
             while k < tokens.count {
@@ -158,9 +180,11 @@ enum FactReader {
                     facts[index].strings.append(text)
                 case .identifier:
                     let name = token.text
-                    if !CWords.isKeyword(name), seen.insert(name).inserted { facts[index].identifiers.append(name) }
                     let next = k + 1 < tokens.count ? tokens[k + 1].text : nil
                     let previous = k > 0 ? tokens[k - 1].text : (statement.last?.text)
+                    if !CWords.isKeyword(name), previous != ".", previous != "->", seen.insert(name).inserted {
+                        facts[index].identifiers.append(name)
+                    }
                     if next == "(", !CWords.isKeyword(name), !CWords.isAnnotation(name),
                        previous != ".", previous != "->", !facts[index].calls.contains(name) {
                         facts[index].calls.append(name)
