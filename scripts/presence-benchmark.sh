@@ -36,7 +36,7 @@ while IFS=$'\t' read -r patch kernel expected line; do
   got=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["objects"][0]["overall"])' <<<"$json")
   case "$got" in
     "$expected") score=correct; correct=$((correct + 1)) ;;
-    patched|unpatched|"partly patched") score=WRONG; wrong=$((wrong + 1)) ;;
+    patched|unpatched|partly) score=WRONG; wrong=$((wrong + 1)) ;;
     *) score=undecided; undecided=$((undecided + 1)) ;;
   esac
   printf '%-48s %-8s %-10s %-14s %s\n' "$(basename "$patch")" "$kernel" "$expected" "$got" "$score"

@@ -33,6 +33,9 @@ public struct BodyFact: Hashable, Sendable, Codable, CustomStringConvertible {
     public var name: String
     /// The source line, where DWARF gives one.
     public var line: Int?
+    /// The 1-based column on `line` (DW_AT_call_column, DW_AT_decl_column, or the line
+    /// table's column for a call site's instruction); nil where DWARF gives none.
+    public var column: Int?
     /// The source file of `line`, as the line table names it.
     public var file: String?
     /// Variables and parameters: the type as C.
@@ -42,11 +45,12 @@ public struct BodyFact: Hashable, Sendable, Codable, CustomStringConvertible {
     public var depth: Int?
     public var source: Source
 
-    public init(kind: Kind, name: String, line: Int?, file: String?, type: String? = nil,
+    public init(kind: Kind, name: String, line: Int?, column: Int? = nil, file: String?, type: String? = nil,
                 depth: Int? = nil, source: Source) {
         self.kind = kind
         self.name = name
         self.line = line
+        self.column = column
         self.file = file
         self.type = type
         self.depth = depth
@@ -61,7 +65,8 @@ public struct BodyFact: Hashable, Sendable, Codable, CustomStringConvertible {
         case .parameter: "parameter \(name)"
         case .label: "label \(name)"
         }
-        return what + (line.map { " at line \($0)" } ?? "") + " (\(source.rawValue))"
+        let place = line.map { line in " at line \(line)" + (column.map { ":\($0)" } ?? "") } ?? ""
+        return what + place + " (\(source.rawValue))"
     }
 }
 
@@ -73,24 +78,75 @@ public struct FunctionBody: Equatable, Hashable, Sendable, Codable {
     public var instances: Int
     /// Lexical blocks in the defining DIE.
     public var lexicalBlocks: Int
+    /// The line before the next function the unit declares in the same file: the
+    /// function's text ends there at the latest. Nil when none follows.
+    public var lastLine: Int?
 
-    public init(facts: [BodyFact], instances: Int, lexicalBlocks: Int) {
+    public init(facts: [BodyFact], instances: Int, lexicalBlocks: Int, lastLine: Int? = nil) {
         self.facts = facts
         self.instances = instances
         self.lexicalBlocks = lexicalBlocks
+        self.lastLine = lastLine
     }
 }
 
 /// The names a compilation unit declares: what a name in a patch can be in the object.
+/// A name on a line that is none of these (nor a local of the function) may be a macro,
+/// which can expand to anything.
 public struct UnitVocabulary: Equatable, Sendable, Codable {
     /// Every DW_TAG_subprogram at the unit's top level, declarations included.
     public var functions: Set<String>
     /// Every enumerator of an enumeration type at the unit's top level.
     public var enumerators: Set<String>
+    /// Every DW_TAG_variable at the unit's top level (globals, declarations included).
+    public var variables: Set<String>
+    /// Every typedef, structure, union and enumeration name at the unit's top level.
+    public var types: Set<String>
 
-    public init(functions: Set<String> = [], enumerators: Set<String> = []) {
+    public init(functions: Set<String> = [], enumerators: Set<String> = [], variables: Set<String> = [],
+                types: Set<String> = []) {
         self.functions = functions
         self.enumerators = enumerators
+        self.variables = variables
+        self.types = types
+    }
+
+    public mutating func formUnion(_ other: UnitVocabulary) {
+        functions.formUnion(other.functions)
+        enumerators.formUnion(other.enumerators)
+        variables.formUnion(other.variables)
+        types.formUnion(other.types)
+    }
+}
+
+/// Where a unit's line table places code in one source file: for each line, the
+/// columns of its rows (0 where the table gives no column). Every row of the unit
+/// counts, whichever function's instance its address lies in.
+public struct SourceRows: Equatable, Sendable, Codable {
+    public var columns: [Int: Set<Int>]
+
+    public init(columns: [Int: Set<Int>] = [:]) {
+        self.columns = columns
+    }
+
+    public mutating func formUnion(_ other: SourceRows) {
+        columns.merge(other.columns) { $0.union($1) }
+    }
+}
+
+/// What one search of an object's units found.
+public struct UnitEvidence: Equatable, Sendable, Codable {
+    public var functions: [FunctionEvidence]
+    public var vocabulary: UnitVocabulary
+    /// The line-table rows of each file that defines one of the functions, by the path
+    /// the line table gives it (the functions' `declFile`).
+    public var rows: [String: SourceRows]
+
+    public init(functions: [FunctionEvidence] = [], vocabulary: UnitVocabulary = UnitVocabulary(),
+                rows: [String: SourceRows] = [:]) {
+        self.functions = functions
+        self.vocabulary = vocabulary
+        self.rows = rows
     }
 }
 
@@ -107,28 +163,55 @@ public struct FunctionEvidence: Equatable, Sendable, Codable {
 
 extension DWARFFile {
     /// The functions called one of `names` defined in the units `unitSuffix` selects
-    /// (see `functions(named:inCompilationUnit:)`), each with its body's facts, and the
-    /// vocabulary of those units together.
-    public func evidence(named names: Set<String>, inCompilationUnit unitSuffix: String? = nil)
-        throws(ObjectError) -> (functions: [FunctionEvidence], vocabulary: UnitVocabulary)
+    /// (see `functions(named:inCompilationUnit:)`), each with its body's facts, the
+    /// vocabulary of those units together, and the line-table rows of the files that
+    /// define the functions.
+    ///
+    /// `near` are addresses of code the wanted units compiled (a symbol of each file): the
+    /// units that hold them are found through .debug_aranges and only those are read.
+    /// When none of them is such a unit, or the file has no address ranges, every unit's
+    /// name is read instead.
+    public func evidence(named names: Set<String>, inCompilationUnit unitSuffix: String? = nil,
+                         near addresses: [UInt64] = []) throws(ObjectError) -> UnitEvidence
     {
-        var found: [FunctionEvidence] = []
-        var vocabulary = UnitVocabulary()
-        try forEachUnit { unit throws(ObjectError) in
+        var found = UnitEvidence()
+        var units: [DIE] = []
+        if unitSuffix != nil, addressesAreSymbolValues {
+            var seen: Set<UInt64> = []
+            for address in addresses {
+                guard let unit = try unit(containing: address), seen.insert(unit.offset).inserted else { continue }
+                units.append(unit)
+            }
+        }
+        var matching: [DIE] = []
+        for unit in units {
+            let name = try unit.ownName() ?? ""
+            if unitSuffix.map({ name.hasPathSuffix($0) }) ?? true { matching.append(unit) }
+        }
+        func read(_ unit: DIE) throws(ObjectError) {
             let unitName = try unit.ownName() ?? ""
             if let unitSuffix, !unitName.hasPathSuffix(unitSuffix) { return }
             let functions = try search(unit: unit, unitName: unitName, names: names)
             let reader = BodyReader(file: self, unit: unit)
-            let bodies = try reader.read(names: names, vocabulary: &vocabulary)
+            let bodies = try reader.read(names: names, vocabulary: &found.vocabulary)
             // Both walks take the defining DIEs in DIE order with the same test.
             guard bodies.count == functions.count else {
                 throw .corruptDWARF("unit \(unitName): definitions read differently")
             }
             for (function, body) in zip(functions, bodies) {
-                found.append(FunctionEvidence(function: function, body: body))
+                found.functions.append(FunctionEvidence(function: function, body: body))
+            }
+            let files = Set(functions.compactMap(\.declFile))
+            if !files.isEmpty {
+                for (file, rows) in try unit.lineRows(of: files) { found.rows[file, default: SourceRows()].formUnion(rows) }
             }
         }
-        return (found, vocabulary)
+        if matching.isEmpty {
+            try forEachUnit { unit throws(ObjectError) in try read(unit) }
+        } else {
+            for unit in matching { try read(unit) }
+        }
+        return found
     }
 }
 
@@ -145,9 +228,12 @@ private struct BodyReader {
         var roots: [DIE] = []
         var rootIndex: [UInt64: Int] = [:]
         var concrete: [DIE] = []
+        // Where each function the unit declares starts, by file index.
+        var starts: [UInt64: [Int]] = [:]
         try unit.forEachChild { die throws(ObjectError) in
             switch die.tag {
             case Tag.subprogram:
+                if let place = try die.declPlace() { starts[place.file, default: []].append(place.line) }
                 if die.has(Attribute.abstractOrigin) {
                     concrete.append(die)
                 } else if let name = try die.name() {
@@ -158,9 +244,14 @@ private struct BodyReader {
                     }
                 }
             case Tag.enumerationType:
+                if let name = try die.ownName() { vocabulary.types.insert(name) }
                 try die.forEachChild { e throws(ObjectError) in
                     if e.tag == Tag.enumerator, let name = try e.ownName() { vocabulary.enumerators.insert(name) }
                 }
+            case Tag.variable:
+                if let name = try die.name() { vocabulary.variables.insert(name) }
+            case Tag.typedef, Tag.structureType, Tag.unionType:
+                if let name = try die.ownName() { vocabulary.types.insert(name) }
             default:
                 break
             }
@@ -204,9 +295,14 @@ private struct BodyReader {
                 }
             }
         }
+        var lastLines: [Int?] = []
+        for root in roots {
+            guard let place = try root.declPlace() else { lastLines.append(nil); continue }
+            lastLines.append(starts[place.file]?.filter { $0 > place.line }.min().map { $0 - 1 })
+        }
         return roots.indices.map { i in
             FunctionBody(facts: facts[i].sorted { ($0.line ?? 0, $0.kind.rawValue, $0.name) < ($1.line ?? 0, $1.kind.rawValue, $1.name) },
-                         instances: instances[i], lexicalBlocks: blocks[i])
+                         instances: instances[i], lexicalBlocks: blocks[i], lastLine: lastLines[i])
         }
     }
 
@@ -232,30 +328,35 @@ private struct BodyReader {
                     if isParameter && depth > 0 { return }
                     let type = try renderType(try child.reference(Attribute.type, integrate: true))
                     facts.insert(BodyFact(kind: isParameter ? .parameter : .variable, name: name,
-                                          line: try child.declLine(), file: try child.declFile(),
+                                          line: try child.declLine(), column: try child.declColumn(),
+                                          file: try child.declFile(),
                                           type: type, depth: isParameter ? nil : depth, source: .declaration))
                 case Tag.label:
                     guard let name = try child.name() else { return }
                     facts.insert(BodyFact(kind: .label, name: name, line: try child.declLine(),
-                                          file: try child.declFile(), depth: depth, source: .declaration))
+                                          column: try child.declColumn(), file: try child.declFile(),
+                                          depth: depth, source: .declaration))
                 case Tag.lexicalBlock, Tag.tryBlock, Tag.catchBlock:
                     blocks += 1
                     pending.append((child, depth + 1))
                 case Tag.inlinedSubroutine:
                     guard let name = try child.name() else { return }
                     let line = try child.unsigned(Attribute.callLine).map { Int(clamping: $0) }
+                    let column = try child.unsigned(Attribute.callColumn).map { Int(clamping: $0) }
                     let file = try child.fileAttribute(Attribute.callFile)
-                    facts.insert(BodyFact(kind: .call, name: name, line: line, file: file, source: .inlined))
+                    facts.insert(BodyFact(kind: .call, name: name, line: line, column: column, file: file,
+                                          source: .inlined))
                 case Tag.callSite, Tag.gnuCallSite:
                     var origin = try child.reference(Attribute.callOrigin)
                     if origin == nil { origin = try child.reference(Attribute.abstractOrigin) }
                     guard let origin, let name = try origin.name() else { return }
-                    var place: (line: Int, file: String?)?
+                    var place: (line: Int, column: Int, file: String?)?
                     if let address = try child.callReturnAddress(), address > 0 {
                         place = try unit.sourceLine(at: address - 1)
                     }
-                    facts.insert(BodyFact(kind: .call, name: name, line: place?.line, file: place?.file,
-                                          source: .callSite))
+                    facts.insert(BodyFact(kind: .call, name: name, line: place?.line,
+                                          column: place.flatMap { $0.column > 0 ? $0.column : nil },
+                                          file: place?.file, source: .callSite))
                 default:
                     break
                 }

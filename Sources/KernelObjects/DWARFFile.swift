@@ -81,6 +81,14 @@ public final class DWARFFile {
         callbacks.deallocate()
     }
 
+    /// The libdw handle, for readers of this file's DWARF in other files of the module;
+    /// valid while `self` lives.
+    var handle: OpaquePointer { dwarf }
+
+    /// Whether addresses in the DWARF are the symbol table's (an executable or shared
+    /// object; a relocatable object's are laid out by libdwfl).
+    var addressesAreSymbolValues: Bool { elf.info.type != .relocatable && bias == 0 }
+
     /// The DW_AT_name of every compilation unit, in order.
     public func compilationUnits() throws(ObjectError) -> [String] {
         var names: [String] = []

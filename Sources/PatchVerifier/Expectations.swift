@@ -38,6 +38,11 @@ public struct HunkExpectation: Sendable, Codable, Equatable {
     /// The text of each side's lines, for evidence.
     public var oldText: [String]
     public var newText: [String]
+    /// Whether the lines' columns are the source file's: the patch was not read as a
+    /// mail-archive rendering and every indented code line of the hunk starts with a
+    /// tab, as kernel code does (a mail client that turned tabs into spaces moved
+    /// every column).
+    public var columns: Bool
 
     public struct ContextPair: Sendable, Codable, Equatable {
         public var old: Int
@@ -59,6 +64,21 @@ public struct FunctionExpectation: Sendable, Codable, Equatable {
     public var change: TouchedFunction.Change
     /// The function's part of each of its hunks, line by line.
     public var hunkFacts: [HunkExpectation]
+
+    /// The patch adds a line that opens this function's definition, and no line of the
+    /// old side of its hunks opens it: the name is defined only after the patch (a
+    /// renamed head).
+    public var definesOnlyAfter: Bool {
+        hunkFacts.contains { $0.new.contains { $0.kind == .added && $0.definition == name } }
+            && !hunkFacts.contains { $0.old.contains { $0.definition == name } }
+    }
+
+    /// The patch removes a line that opens this function's definition, and no line of
+    /// the new side of its hunks opens it.
+    public var definesOnlyBefore: Bool {
+        hunkFacts.contains { $0.old.contains { $0.kind == .removed && $0.definition == name } }
+            && !hunkFacts.contains { $0.new.contains { $0.definition == name } }
+    }
 
     /// Expectations for every function the patch touches, in patch order.
     public static func from(_ patch: Patch) -> [FunctionExpectation] {
@@ -84,13 +104,19 @@ public struct FunctionExpectation: Sendable, Codable, Equatable {
                         context.append(.init(old: o, new: n))
                     }
                 }
+                let oldText = hunk.lines.filter { $0.kind != .added }.map(\.text)
+                let newText = hunk.lines.filter { $0.kind != .removed }.map(\.text)
+                let indented = zip(all.old, oldText).filter { $0.0.hasCode } + zip(all.new, newText).filter { $0.0.hasCode }
+                let tabs = indented.allSatisfy { _, text in
+                    guard let first = text.first, first == " " || first == "\t" else { return true }
+                    return first == "\t"
+                }
                 hunkFacts.append(HunkExpectation(
                     hunk: owned.hunk,
                     old: all.old.filter { oldOwned.contains($0.offset) },
                     new: all.new.filter { newOwned.contains($0.offset) },
                     context: context, oldCount: all.old.count, newCount: all.new.count,
-                    oldText: hunk.lines.filter { $0.kind != .added }.map(\.text),
-                    newText: hunk.lines.filter { $0.kind != .removed }.map(\.text)))
+                    oldText: oldText, newText: newText, columns: !patch.mangled && tabs))
             }
             var added: [LocalDeclaration] = []
             var removed: [LocalDeclaration] = []

@@ -28,7 +28,7 @@ public enum OverallVerdict: String, Sendable, Codable, CustomStringConvertible {
     /// Every function that could be decided is unpatched.
     case unpatched
     /// Some functions are patched, others are not.
-    case partlyPatched = "partly patched"
+    case partly
     /// None of the patch's functions is in the object.
     case absent
     /// The functions are there but none could be decided.
@@ -118,7 +118,7 @@ public struct ObjectReport: Sendable, Codable, Equatable {
         let patched = verdicts.filter { $0 == .patched }.count
         let unpatched = verdicts.filter { $0 == .unpatched }.count
         if verdicts.contains(.conflicting) { return .conflicting }
-        if patched > 0 && unpatched > 0 { return .partlyPatched }
+        if patched > 0 && unpatched > 0 { return .partly }
         if patched > 0 { return .patched }
         if unpatched > 0 { return .unpatched }
         if !verdicts.isEmpty && verdicts.allSatisfy({ $0 == .absent }) { return .absent }

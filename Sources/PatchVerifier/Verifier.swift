@@ -22,12 +22,16 @@ public enum Verifier {
                               units: [String] = []) throws(ObjectError) -> ObjectReport {
         let elf = try ELFFile(path: path)
         let names = Set(expectations.map(\.name))
-        let symbols = try elf.functions(named: names)
+        // An address of each patched .c file's code finds its unit without reading the
+        // name of every unit.
+        let sourceFiles = Set(expectations.map(\.file).filter { $0.hasSuffix(".c") } + units)
+        let (symbols, addresses) = try elf.functions(named: names, firstIn: Set(sourceFiles.map(baseName)))
 
         // Without DWARF nothing tells the two sides apart: DWARFFile refuses the file.
         let dwarf = try DWARFFile(path: path)
         var found: [(unit: String, evidence: FunctionEvidence)] = []
         var vocabulary = UnitVocabulary()
+        var rows: [String: SourceRows] = [:]
         let sources = Set(expectations.map(\.file).filter { $0.hasSuffix(".c") } + units)
         var searches: [String?: Set<String>] = [:]
         for e in expectations {
@@ -39,10 +43,11 @@ public enum Verifier {
             }
         }
         for (unit, ofUnit) in searches.sorted(by: { ($0.key ?? "") < ($1.key ?? "") }) {
-            let (functions, words) = try dwarf.evidence(named: ofUnit, inCompilationUnit: unit)
-            found += functions.map { (unit ?? "", $0) }
-            vocabulary.functions.formUnion(words.functions)
-            vocabulary.enumerators.formUnion(words.enumerators)
+            let near = unit.flatMap { addresses[baseName($0)] }.map { [$0] } ?? []
+            let read = try dwarf.evidence(named: ofUnit, inCompilationUnit: unit, near: near)
+            found += read.functions.map { (unit ?? "", $0) }
+            vocabulary.formUnion(read.vocabulary)
+            rows.merge(read.rows) { a, b in var all = a; all.formUnion(b); return all }
         }
         // What the patch itself defines is a function, whatever this object has.
         vocabulary.functions.formUnion(names)
@@ -54,7 +59,7 @@ public enum Verifier {
                                                : item.unit == e.file)
             }.map(\.evidence)
             return report(for: e, symbols: symbols.filter { belongs($0, to: e) }, dwarf: mine,
-                          vocabulary: vocabulary)
+                          vocabulary: vocabulary, rows: rows)
         }
         return ObjectReport(path: path, elfClass: elf.info.elfClass.rawValue,
                             byteOrder: elf.info.byteOrder.rawValue,
@@ -76,7 +81,7 @@ public enum Verifier {
     }
 
     static func report(for e: FunctionExpectation, symbols: [Symbol], dwarf: [FunctionEvidence],
-                       vocabulary: UnitVocabulary) -> FunctionReport {
+                       vocabulary: UnitVocabulary, rows: [String: SourceRows]) -> FunctionReport {
         let symbolEvidence = symbols.map { s in
             SymbolEvidence(name: s.name, binding: "\(s.binding)".uppercased(),
                            type: s.type == .function ? "FUNC" : "\(s.type)".uppercased(),
@@ -91,10 +96,11 @@ public enum Verifier {
             findings.append(Finding(kind: .notInDWARF, detail: "in a unit named \(e.file)"))
         }
         for function in dwarf {
-            let found = decide(e, function, vocabulary: vocabulary)
+            let found = decide(e, function, vocabulary: vocabulary, rows: function.function.declFile.flatMap { rows[$0] })
             patched = patched || found.contains { $0.kind.isAfter }
             unpatched = unpatched || found.contains { $0.kind.isBefore }
-            findings += found
+            // Two definitions of one text (a unit built twice) say the same.
+            findings += found.filter { !findings.contains($0) }
         }
 
         let verdict: Verdict
@@ -128,7 +134,7 @@ public enum Verifier {
     /// The findings one DWARF definition gives: each names the fact that decided it,
     /// or why a hunk stays undecided.
     static func decide(_ e: FunctionExpectation, _ item: FunctionEvidence,
-                       vocabulary: UnitVocabulary) -> [Finding] {
+                       vocabulary: UnitVocabulary, rows: SourceRows?) -> [Finding] {
         let f = item.function
         var findings: [Finding] = []
         if e.prototypeChanged, let before = e.before, let after = e.after {
@@ -142,15 +148,17 @@ public enum Verifier {
                 findings.append(Finding(kind: .prototypeMatchesNeither, detail: f.prototype.rendered))
             }
         }
-        // A definition the patch adds (or removes) whole, with its prototype.
-        if e.change == .added, let after = e.after, f.prototype.isEquivalent(to: dwarfShape(after)) {
+        // A definition only one side of the patch has: added or removed whole, or a
+        // head the patch renames (the old name's head removed, the new one's added),
+        // with that side's prototype.
+        if e.change == .added || e.definesOnlyAfter, let after = e.after, f.prototype.isEquivalent(to: dwarfShape(after)) {
             findings.append(Finding(kind: .definedAfter, detail: f.prototype.rendered))
         }
-        if e.change == .removed, let before = e.before, f.prototype.isEquivalent(to: dwarfShape(before)) {
+        if e.change == .removed || e.definesOnlyBefore, let before = e.before, f.prototype.isEquivalent(to: dwarfShape(before)) {
             findings.append(Finding(kind: .definedBefore, detail: f.prototype.rendered))
         }
 
-        let body = BodyEvidence.decide(e, item, vocabulary: vocabulary)
+        let body = BodyEvidence.decide(e, item, vocabulary: vocabulary, rows: rows)
         findings += body.patched.map { Finding(kind: .bodyMatchesAfter, detail: $0) }
         findings += body.unpatched.map { Finding(kind: .bodyMatchesBefore, detail: $0) }
         if !findings.contains(where: { $0.kind.isAfter || $0.kind.isBefore }) {

@@ -24,8 +24,8 @@ struct PortObjectTests {
         #expect(r.functions[1].dwarf.map(\.prototype) == [Self.base + ")"])
         #expect(r.functions[1].findings.map(\.kind) == [.prototypeMatchesBefore])
         #expect(r.functions[0].findings.map(\.description) == [
-            "undecided: hunk 1: anchored by local end on line 493, but no changed call, local or label is on the line it predicts",
-            "undecided: hunk 2: anchored by call get_pfnblock_migratetype on line 505, local mt on line 505, call __free_one_page on line 511, but no changed call, local or label is on the line it predicts",
+            "undecided: hunk 1: anchored by local end on line 493, the object's code on the hunk's lines fits both sides",
+            "undecided: hunk 2: anchored by call get_pfnblock_migratetype on line 505, local mt on line 505, call __free_one_page on line 511, the object's code on the hunk's lines fits both sides",
         ])
         #expect(r.functions[3].findings.map(\.kind) == [.undecidedHunk])
         #expect(r.functions[2].dwarf.map(\.inlinedOnly) == [true])
@@ -42,8 +42,9 @@ struct PortObjectTests {
         #expect(r.functions.map(\.verdict) == [.indeterminate, .patched, .indeterminate, .indeterminate])
         #expect(r.functions[1].dwarf.map(\.prototype) == [Self.base + ", _Bool reported)"])
         #expect(r.functions[1].findings.map(\.description) == [
+            // The `#if` lines around the port's two heads move its lines off the
+            // patch's text, so the body's lines place the code on neither side.
             "prototype matches the patched one: unsigned int expand(struct zone *zone, struct page *page, int low, int high, int migratetype, _Bool reported)",
-            "found only after the patch: hunk 3: parameter reported on line 563, as on the added line \"int high, int migratetype, bool reported)\"; before the patch that line is \"int high, int migratetype)\" (anchored by parameter zone on line 562)",
         ])
         #expect(r.functions[3].dwarf.map(\.locals) ==
                 [["int free_pages", "int movable_pages", "int alike_pages", "long unsigned int start_pfn",

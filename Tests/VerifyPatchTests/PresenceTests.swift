@@ -17,26 +17,47 @@ struct PresenceTests {
                                    expectations: FunctionExpectation.from(patch))
     }
 
-    static let found = "found only after the patch: hunk 1: call account_freepages on line 23, as on the added line "
+    static let call = "found only after the patch: hunk 1: call account_freepages at line 23:4, as on the added line "
         + "\"account_freepages(zone, -(1 << order));\"; before the patch that line is \"return;\" "
         + "(anchored by call compaction_capture on line 22)"
+    static let argument = "found only after the patch: hunk 1: code at line 23:32, as on the added line "
+        + "\"account_freepages(zone, -(1 << order));\"; before the patch that line is \"return;\" "
+        + "(anchored by call compaction_capture on line 22)"
+    static let shifted = "found only after the patch: hunk 1: code at line 24:4, as on the context line \"return;\"; "
+        + "before the patch that line is \"}\" (anchored by call compaction_capture on line 22)"
 
     // The added call stands on line 23, right below the context's compaction_capture()
-    // on line 22; before the patch line 23 is `return;`, which calls nothing.
-    @Test(arguments: ["after-gcc.o", "after-clang.o"])
-    func addedCallIsFound(_ object: String) throws {
+    // on line 22, with its name at column 4 and a row at its argument's `-` (column
+    // 32); before the patch line 23 is `return;`, which holds neither. GCC's row for
+    // the `return` now on line 24, column 4, stands where the old text has `}`.
+    @Test(arguments: [("after-gcc.o", [call, argument, shifted]), ("after-clang.o", [call, argument])])
+    func addedCallIsFound(_ object: String, _ findings: [String]) throws {
         let r = try Self.report(object)
         #expect(r.overall == .patched)
         #expect(r.functions.map(\.verdict) == [.patched])
-        #expect(r.functions[0].findings.map(\.description) == [Self.found])
+        #expect(r.functions[0].findings.map(\.description) == findings)
     }
 
-    // The unpatched object lacks the call; a missing call decides nothing.
+    // The unpatched GCC object lacks the call; a missing call decides nothing, and the
+    // rows it has fit both sides' text (the hunk shifts one row, on one line only).
     @Test func absentCallDecidesNothing() throws {
         let r = try Self.report("before-gcc.o")
         #expect(r.overall == .indeterminate)
         #expect(r.functions[0].findings.map(\.description) == [
-            "undecided: hunk 1: anchored by call compaction_capture on line 22, but no changed call, local or label is on the line it predicts",
+            "undecided: hunk 1: anchored by call compaction_capture on line 22, the object's code on the hunk's lines fits both sides",
+        ])
+    }
+
+    // clang leaves no call site for compaction_capture() on one line, so the hunk has
+    // no anchor; its old side's layout of rows fits the object at lines 20-25 and the
+    // new side's fits nowhere in free_one.
+    @Test func anchorlessHunkPlacedByItsRows() throws {
+        let r = try Self.report("before-clang.o")
+        #expect(r.overall == .unpatched)
+        #expect(r.functions[0].findings.map(\.description) == [
+            "found only before the patch: hunk 1: no anchor: none of its context's call account_freepages, call compaction_capture "
+                + "is on exactly one line of the object's free_one; the old side's lines fit the object's lines 20-25 "
+                + "(3 lines with code), the new side's fit nowhere in lines 16-4016",
         ])
     }
 
