@@ -54,7 +54,8 @@ public final class DWARFFile {
         do throws(ObjectError) {
             // libdwfl owns and closes the descriptor it is given; the duplicate refers
             // to the file that was just checked.
-            let descriptor = elf.withDescriptor { dup($0) }
+            // zstd-compressed debug sections are inflated into an in-memory copy first.
+            let descriptor = try Inflate.zstdInflatedCopy(of: elf) ?? elf.withDescriptor { dup($0) }
             guard descriptor >= 0 else { throw .cannotRead("cannot duplicate file descriptor") }
             let module = try checked(.dwfl, "dwfl_report_offline",
                                      dwfl_report_offline(dwfl, "object", path, descriptor))

@@ -38,6 +38,14 @@ struct PresenceTests {
         #expect(r.functions[0].findings.map(\.description) == findings)
     }
 
+    // The same object with its debug sections compressed with zstd, inflated by the
+    // reader (libelf 0.188 knows only zlib): the same evidence.
+    @Test func zstdCompressedDebugSections() throws {
+        let r = try Self.report("after-gcc-zstd.o")
+        #expect(r.overall == .patched)
+        #expect(r.functions[0].findings.map(\.description) == [Self.call, Self.argument, Self.shifted])
+    }
+
     // The unpatched GCC object lacks the call; a missing call decides nothing, and the
     // rows it has fit both sides' text (the hunk shifts one row, on one line only).
     @Test func absentCallDecidesNothing() throws {
