@@ -40,8 +40,10 @@ let package = Package(
         // libelf and libdw, as Debian packages them.
         .systemLibrary(name: "CLibElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
         .systemLibrary(name: "CLibDW", pkgConfig: "libdw", providers: [.apt(["libdw-dev"])]),
+        // libzstd, for debug sections compressed with zstd (libelf 0.188 has no zstd).
+        .systemLibrary(name: "CLibZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // ELF symbols (libelf) and DWARF prototypes (libdwfl) of built kernel objects.
-        .target(name: "KernelObjects", dependencies: ["CLibElf", "CLibDW"]),
+        .target(name: "KernelObjects", dependencies: ["CLibElf", "CLibDW", "CLibZstd"]),
         // Unified diffs, mbox files and mail-archive renderings of patches.
         .target(name: "PatchReader"),
         // Applies patches, mangled ones included, to a source tree: all hunks or none.

@@ -181,9 +181,7 @@ struct DIE {
 
     /// DW_AT_decl_file as a path, looked up through the abstract origin.
     func declFile() throws(ObjectError) -> String? {
-        var d = raw
-        guard dwarf_hasattr_integrate(&d, UInt32(DW_AT_decl_file)) != 0 else { return nil }
-        return String(cString: try checked(.dw, "dwarf_decl_file", dwarf_decl_file(&d)))
+        try fileAttribute(UInt32(DW_AT_decl_file), integrate: true)
     }
 
     /// DW_AT_decl_line, looked up through the abstract origin.

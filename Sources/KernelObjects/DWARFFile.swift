@@ -25,7 +25,7 @@ import Musl
 /// An object file's DWARF, opened through libdwfl. Not safe for concurrent use; open
 /// one per task instead.
 public final class DWARFFile {
-    private let elf: ELFFile
+    let elf: ELFFile
     private let callbacks: UnsafeMutablePointer<Dwfl_Callbacks>
     private let dwfl: OpaquePointer
     private let module: OpaquePointer
@@ -60,7 +60,8 @@ public final class DWARFFile {
         do throws(ObjectError) {
             // libdwfl owns and closes the descriptor it is given; the duplicate refers
             // to the file that was just checked.
-            let descriptor = elf.withDescriptor { dup($0) }
+            // zstd-compressed debug sections are inflated into an in-memory copy first.
+            let descriptor = try Inflate.zstdInflatedCopy(of: elf) ?? elf.withDescriptor { dup($0) }
             guard descriptor >= 0 else { throw .cannotRead("cannot duplicate file descriptor") }
             let module = try checked(.dwfl, "dwfl_report_offline",
                                      dwfl_report_offline(dwfl, "object", path, descriptor))
@@ -86,6 +87,14 @@ public final class DWARFFile {
         dwfl_end(dwfl)
         callbacks.deallocate()
     }
+
+    /// The libdw handle, for readers of this file's DWARF in other files of the module;
+    /// valid while `self` lives.
+    var handle: OpaquePointer { dwarf }
+
+    /// Whether addresses in the DWARF are the symbol table's (an executable or shared
+    /// object; a relocatable object's are laid out by libdwfl).
+    var addressesAreSymbolValues: Bool { elf.info.type != .relocatable && bias == 0 }
 
     /// The DW_AT_name of every compilation unit, in order.
     public func compilationUnits() throws(ObjectError) -> [String] {
@@ -114,7 +123,7 @@ public final class DWARFFile {
     }
 
     /// Calls `body` with the root DIE of each compilation or partial unit.
-    private func forEachUnit(_ body: (DIE) throws(ObjectError) -> Void) throws(ObjectError) {
+    func forEachUnit(_ body: (DIE) throws(ObjectError) -> Void) throws(ObjectError) {
         var unit: OpaquePointer?
         while true {
             var next: OpaquePointer?
@@ -141,8 +150,8 @@ public final class DWARFFile {
     }
 
     /// The requested functions defined at the top level of one unit.
-    private func search(unit: DIE, unitName: String, names: Set<String>,
-                        budget: RenderBudget) throws(ObjectError) -> [DWARFFunction] {
+    func search(unit: DIE, unitName: String, names: Set<String>,
+                budget: RenderBudget) throws(ObjectError) -> [DWARFFunction] {
         var roots: [DIE] = []
         var rootIndex: [UInt64: Int] = [:]
         var concrete: [DIE] = []
@@ -194,7 +203,7 @@ public final class DWARFFile {
 
     /// The index of the requested function `die` is an instance of, following
     /// DW_AT_abstract_origin through at most a few concrete layers.
-    private func originRoot(of die: DIE, _ rootIndex: [UInt64: Int]) throws(ObjectError) -> Int? {
+    func originRoot(of die: DIE, _ rootIndex: [UInt64: Int]) throws(ObjectError) -> Int? {
         var current = die
         for _ in 0..<8 {
             guard let origin = try current.reference(Attribute.abstractOrigin) else { return nil }

@@ -5,6 +5,12 @@
 
 import CLibElf
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// An open ELF file. The libelf handle and the file descriptor live exactly as long as
 /// the object. Not safe for concurrent use; open one per task instead.
 public final class ELFFile {
@@ -61,9 +67,32 @@ public final class ELFFile {
     /// is one of `names`, in table order; clones and `.cold` parts are included. With
     /// `file`, only symbols attributed to that source file (see `Symbol.file`).
     public func functions(named names: Set<String>, file: String? = nil) throws(ObjectError) -> [Symbol] {
-        try symbols().filter { symbol in
-            symbol.isFunction && names.contains(symbol.baseName) && (file == nil || symbol.file == file)
+        try functions(named: names, firstIn: []).symbols.filter { file == nil || $0.file == file }
+    }
+
+    /// The STT_FUNC and STT_GNU_IFUNC symbols whose base name is one of `names`, as
+    /// `functions(named:)` gives them, and the value of the first STT_FUNC symbol
+    /// attributed to each of `files` (base names as STT_FILE symbols give them): an
+    /// address inside the code that file compiled to. One pass over the table; only
+    /// names that start with one of `names` up to a dot (where clone suffixes begin)
+    /// become values, since a vmlinux has a few hundred thousand symbols.
+    public func functions(named names: Set<String>, firstIn files: Set<String>)
+        throws(ObjectError) -> (symbols: [Symbol], addresses: [String: UInt64])
+    {
+        guard let index = info.sections.first(where: { $0.type == UInt32(SHT_SYMTAB) })?.index else {
+            throw .noSymbolTable
         }
+        let prefixes = SymbolNamePrefixes(names)
+        var symbols: [Symbol] = []
+        var addresses: [String: UInt64] = [:]
+        for symbol in try readSymbols(elf, table: index, header: header, info: info, keep: prefixes.mayMatch)
+            where symbol.isFunction {
+            if names.contains(symbol.baseName) { symbols.append(symbol) }
+            if symbol.value != 0, let file = symbol.file, files.contains(file), addresses[file] == nil {
+                addresses[file] = symbol.value
+            }
+        }
+        return (symbols, addresses)
     }
 }
 
@@ -114,8 +143,11 @@ private func readInfo(_ elf: OpaquePointer, header: CheckedHeader) throws(Object
 
 /// Reads the symbol table in section `table`, after checking that it, its string table
 /// and any SHT_SYMTAB_SHNDX section lie inside the file.
+/// With `keep`, only symbols whose name it accepts are returned, besides STT_FILE
+/// symbols and the first function symbol after each of them.
 private func readSymbols(_ elf: OpaquePointer, table: Int, header: CheckedHeader,
-                         info: ObjectInfo) throws(ObjectError) -> [Symbol] {
+                         info: ObjectInfo,
+                         keep: ((UnsafePointer<CChar>) -> Bool)? = nil) throws(ObjectError) -> [Symbol] {
     let symtab = info.sections[table]
     guard header.containsContents(of: header.sections[table]) else { throw .symbolTableOutsideFile }
 
@@ -161,11 +193,20 @@ private func readSymbols(_ elf: OpaquePointer, table: Int, header: CheckedHeader
     symbols.reserveCapacity(max(count - 1, 0))
     var names = NameTable(fileSize: header.fileSize, what: "symbol names")
     var currentFile: String?
+    var firstFunction = false
     for index in 1..<max(count, 1) {
         var sym = GElf_Sym()
         var shndxExtension: Elf32_Word = 0
         try checked(.elf, "gelf_getsymshndx",
                     gelf_getsymshndx(symbolData, indexData, Int32(index), &sym, &shndxExtension))
+        if let keep, sym.st_info & 0xf != 4 {
+            let isFunction = sym.st_info & 0xf == 2
+            let wanted = sym.st_name != 0 && elf_strptr(elf, strings, Int(sym.st_name)).map { keep(UnsafePointer($0)) } == true
+            if !wanted && !(isFunction && firstFunction) { continue }
+            if isFunction { firstFunction = false }
+        } else if keep != nil {
+            firstFunction = true
+        }
         let name = sym.st_name == 0 ? "" : try names.name(at: sym.st_name) { () throws(ObjectError) in
             guard let name = elf_strptr(elf, strings, Int(sym.st_name)) else {
                 throw .corruptSymbolTable("name of symbol \(index) lies outside its string table")
@@ -219,6 +260,29 @@ private func sectionReference(_ index: Int, _ info: ObjectInfo,
         throw .corruptSymbolTable("symbol \(symbol) refers to section \(index), which does not exist")
     }
     return .section(index: index, name: info.sections[index].name)
+}
+
+/// The first characters of function names, up to where clone suffixes begin, by
+/// length: a name is looked at further only when its part before the first dot has
+/// one of these lengths and bytes.
+struct SymbolNamePrefixes {
+    /// Index: a name's length in bytes.
+    private let byLength: [[[UInt8]]]
+
+    init(_ names: Set<String>) {
+        var table = [[[UInt8]]](repeating: [], count: (names.map(\.utf8.count).max() ?? 0) + 1)
+        for name in names { table[name.utf8.count].append(Array(name.utf8)) }
+        byLength = table
+    }
+
+    func mayMatch(_ name: UnsafePointer<CChar>) -> Bool {
+        let length = strcspn(name, ".")
+        guard length < byLength.count else { return false }
+        let candidates = byLength[length]
+        return candidates.contains { candidate in
+            candidate.withUnsafeBufferPointer { memcmp($0.baseAddress!, name, length) == 0 }
+        }
+    }
 }
 
 /// The name of the only STT_FILE symbol, when there is exactly one.

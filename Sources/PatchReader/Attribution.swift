@@ -38,6 +38,13 @@ enum Attributor {
         var onOldSide = false
         var onNewSide = false
         var touched = false
+        /// Per hunk, the offsets of the lines on each side that lie in this function.
+        var owned: [OwnedLines] = []
+
+        mutating func own(hunk: Int, offset: Int, old: Bool) {
+            if owned.last?.hunk != hunk { owned.append(OwnedLines(function: name, file: "", hunk: hunk)) }
+            if old { owned[owned.count - 1].old.append(offset) } else { owned[owned.count - 1].new.append(offset) }
+        }
 
         mutating func offer(_ prototype: Prototype?, basis: TouchedFunction.Basis?, old: Bool) {
             guard let prototype, let basis else { return }
@@ -57,15 +64,17 @@ enum Attributor {
     static func attribute(_ patch: Patch) -> Attribution {
         var functions: [TouchedFunction] = []
         var unattributed: [UnattributedChange] = []
+        var owned: [OwnedLines] = []
         for file in patch.files where isC(file.path) && !file.isBinary {
-            let (f, u) = attribute(file)
+            let (f, u, o) = attribute(file)
             functions += f
             unattributed += u
+            owned += o
         }
-        return Attribution(functions: functions, unattributed: unattributed)
+        return Attribution(functions: functions, unattributed: unattributed, ownedLines: owned)
     }
 
-    private static func attribute(_ file: FilePatch) -> ([TouchedFunction], [UnattributedChange]) {
+    private static func attribute(_ file: FilePatch) -> ([TouchedFunction], [UnattributedChange], [OwnedLines]) {
         var records: [String: Record] = [:]
         var touchOrder: [String] = []
         var unattributed: [UnattributedChange] = []
@@ -123,6 +132,20 @@ enum Attributor {
             // end, so a run of blank or comment lines costs its length once).
             let oldNextCode = nextCode(oldScan), newNextCode = nextCode(newScan)
 
+            // Which function each line of each side lies in.
+            for (scan, old) in [(oldScan, true), (newScan, false)] {
+                for (s, owner) in scan.owners.enumerated() {
+                    switch owner {
+                    case .definition(let d):
+                        if let name = scan.definitions[d].name { withRecord(name) { $0.own(hunk: hunk.index, offset: s, old: old) } }
+                    case .header:
+                        if let name = header.functionName { withRecord(name) { $0.own(hunk: hunk.index, offset: s, old: old) } }
+                    case .unnamed, .outside:
+                        break
+                    }
+                }
+            }
+
             // Each changed line, in hunk order, and the function that encloses it.
             var outside: [Int] = [], unnamed: [Int] = []
             for (j, line) in hunk.lines.enumerated() where line.kind != .context {
@@ -173,6 +196,7 @@ enum Attributor {
         }
 
         var result: [TouchedFunction] = []
+        var owned: [OwnedLines] = []
         for name in touchOrder {
             guard var r = records[name] else { continue }
             if let p = r.headerPrototype {
@@ -187,8 +211,12 @@ enum Attributor {
                                           before: r.before?.prototype, after: r.after?.prototype,
                                           hunks: r.hunks, evidence: r.evidence, change: change,
                                           beforeBasis: r.before?.basis, afterBasis: r.after?.basis))
+            for var lines in r.owned where r.hunks.contains(lines.hunk) {
+                lines.file = file.path
+                owned.append(lines)
+            }
         }
-        return (result, unattributed)
+        return (result, unattributed, owned)
     }
 
     /// For each line, the first later line that holds code.

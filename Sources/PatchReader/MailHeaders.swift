@@ -52,7 +52,9 @@ enum MailHeaders {
                 if gitLog && sawHeader { break }
                 continue
             }
-            if let (name, firstValue) = header(line) {
+            // Inside a header block, a field may follow its colon without a blank
+            // ("ARC-Seal:i=1; ..." in a raw message).
+            if let (name, firstValue) = header(line, bare: sawHeader) {
                 var value = String(firstValue)
                 i += 1
                 while i < end, let first = lines[i].first, first == " " || first == "\t",
@@ -129,7 +131,7 @@ enum MailHeaders {
     }
 
     /// "Name: value" with an RFC 5322 field name.
-    private static func header(_ line: Substring) -> (Substring, Substring)? {
+    private static func header(_ line: Substring, bare: Bool = false) -> (Substring, Substring)? {
         guard let colon = line.firstIndex(of: ":") else { return nil }
         let name = line[..<colon]
         guard !name.isEmpty, name.count <= 40, let first = name.first, first.isLetter,
@@ -137,7 +139,7 @@ enum MailHeaders {
             return nil
         }
         let after = line[line.index(after: colon)...]
-        guard after.isEmpty || after.first == " " || after.first == "\t" else { return nil }
+        guard after.isEmpty || after.first == " " || after.first == "\t" || (bare && name.contains("-")) else { return nil }
         return (name, after.drop { $0 == " " || $0 == "\t" })
     }
 

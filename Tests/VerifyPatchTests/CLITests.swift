@@ -41,7 +41,8 @@ struct CLITests {
         let report = try JSONDecoder().decode(VerificationReport.self, from: Data(r.stdout.utf8))
         #expect(report.objects.map(\.overall) == [.unpatched, .patched])
         #expect(report.objects.map { $0.functions.map(\.verdict) } ==
-                [[.unpatched, .unpatched, .unpatched, .unpatched], [.patched, .patched, .patched, .patched]])
+                [[.indeterminate, .unpatched, .indeterminate, .indeterminate],
+                 [.indeterminate, .patched, .indeterminate, .indeterminate]])
     }
 
     // Every bad input: one line on stderr naming the file and the problem, nothing on
