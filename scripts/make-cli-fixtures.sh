@@ -29,8 +29,8 @@ help|--help
 help-overview|overview --help
 help-check|check --help
 help-functions|functions --help
-help-semantics|semantics --help
-help-explore|explore --help
+help-review|review --help
+help-variant|variant --help
 help-symbols|symbols --help
 help-apply|apply --help
 help-drift|drift --help

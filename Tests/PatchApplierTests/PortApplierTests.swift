@@ -260,7 +260,7 @@ struct PortApplierTests {
             """)
         #expect(throws: PortApplyError(patch: 1, title: nil, hunk: 1, kernelFile: "mm/page_reporting.c",
                                        reason: .ambiguous(portFile: "port/mm/page_reporting.c",
-                                                          functions: ["page_reporting_cycle"], lines: [103, 109]))) {
+                                                          functions: ["page_reporting_cycle"], lines: [104, 110]))) {
             try apply(patch)
         }
     }

@@ -15,19 +15,23 @@ struct PortObjectTests {
 
     static let base = "unsigned int expand(struct zone *zone, struct page *page, int low, int high, int migratetype"
 
+    // The baseline object is the port's text compiled (scripts/make-port-objects.sh):
+    // expand's prototype decides it, and the other three are placed by the line rows of
+    // calls the patch moves (line numbers are port/mm/page_alloc.c's: __free_one_page
+    // sits at 504 in split_large_buddy, where the patched text has `if (reported)`).
     @Test func baselineIsUnpatched() throws {
         let r = try Self.report("fixtures/objects/port/baseline/page_alloc.o")
-        // The port keeps the patch's lines under `#if`, so its lines are not the
-        // kernel's: only expand's prototype decides, and no absent local does.
         #expect(r.overall == .unpatched)
-        #expect(r.functions.map(\.verdict) == [.indeterminate, .unpatched, .indeterminate, .indeterminate])
+        #expect(r.functions.map(\.name) == ["split_large_buddy", "expand", "page_del_and_expand", "try_to_claim_block"])
+        #expect(r.functions.map(\.verdict) == [.unpatched, .unpatched, .unpatched, .unpatched])
         #expect(r.functions[1].dwarf.map(\.prototype) == [Self.base + ")"])
         #expect(r.functions[1].findings.map(\.kind) == [.prototypeMatchesBefore])
         #expect(r.functions[0].findings.map(\.description) == [
-            "undecided: hunk 1: anchored by local end on line 493, the object's code on the hunk's lines fits both sides",
-            "undecided: hunk 2: anchored by call get_pfnblock_migratetype on line 505, local mt on line 505, call __free_one_page on line 511, the object's code on the hunk's lines fits both sides",
+            "found only before the patch: hunk 2: call __free_one_page at line 504:3, as on the context line "
+                + "\"__free_one_page(page, pfn, zone, order, mt, fpi);\"; after the patch that line is \"if (reported)\" "
+                + "(anchored by call get_pfnblock_migratetype on line 502)",
         ])
-        #expect(r.functions[3].findings.map(\.kind) == [.undecidedHunk])
+        #expect(r.functions[3].findings.map(\.kind) == [.bodyMatchesBefore, .bodyMatchesBefore, .bodyMatchesBefore])
         #expect(r.functions[2].dwarf.map(\.inlinedOnly) == [true])
         #expect(r.functions[2].symbols == [])
         #expect(r.functions[1].symbols.map(\.name) == ["expand"])
@@ -36,16 +40,17 @@ struct PortObjectTests {
         #expect(r.elfClass == 64 && r.byteOrder == "littleEndian" && r.type == "relocatable")
     }
 
+    // The patched object is the seed's variant compiled: its added call to
+    // __SetPageReported sits at 506, where the baseline has `pfn += 1 << order;`.
     @Test func patchedIsPatched() throws {
         let r = try Self.report("fixtures/objects/port/patched/page_alloc.o")
         #expect(r.overall == .patched)
-        #expect(r.functions.map(\.verdict) == [.indeterminate, .patched, .indeterminate, .indeterminate])
+        #expect(r.functions.map(\.verdict) == [.patched, .patched, .patched, .patched])
         #expect(r.functions[1].dwarf.map(\.prototype) == [Self.base + ", _Bool reported)"])
-        #expect(r.functions[1].findings.map(\.description) == [
-            // The `#if` lines around the port's two heads move its lines off the
-            // patch's text, so the body's lines place the code on neither side.
-            "prototype matches the patched one: unsigned int expand(struct zone *zone, struct page *page, int low, int high, int migratetype, _Bool reported)",
-        ])
+        #expect(r.functions[1].findings.map(\.kind) == [.prototypeMatchesAfter, .bodyMatchesAfter])
+        #expect(r.functions[0].findings.first?.description == "found only after the patch: hunk 2: call __SetPageReported at "
+                + "line 506:4, as on the added line \"__SetPageReported(page);\"; before the patch that line is "
+                + "\"pfn += 1 << order;\" (anchored by call get_pfnblock_migratetype on line 503)")
         #expect(r.functions[3].dwarf.map(\.locals) ==
                 [["int free_pages", "int movable_pages", "int alike_pages", "long unsigned int start_pfn",
                   "unsigned int nr_added", "_Bool was_reported"]])
