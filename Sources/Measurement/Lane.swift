@@ -36,6 +36,9 @@ public struct CheckFailure: Sendable, Codable, Equatable {
     public var what: String
     /// The kernel check itself, when one fired.
     public var violation: Violation?
+    /// Where the check is in the kernel's coordinates ("mm/page_alloc.c:850 (7.3.4)", or
+    /// the patch and hunk that added it), when the caller knows the variant's origins.
+    public var location: String?
     /// A minimal list of operations that makes it happen again on a new zone.
     public var replay: [Operation] = []
 }

@@ -131,6 +131,7 @@ extension ReviewReport {
             for (label, run) in [("base", w.base), ("variant", w.variant)] {
                 for f in run.failures {
                     out.append("  \(label): \(f.kind.rawValue) failed after step \(f.step): \(f.what)".wrapped(width: 78, indent: "    "))
+                    if let at = f.location { out.append("    at \(at)".wrapped(width: 78, indent: "      ")) }
                     out.append("    again on a new zone after these \(f.replay.count) operations:")
                     out += Self.ops(f.replay, indent: "      ")
                 }
@@ -153,6 +154,7 @@ extension ReviewReport {
         }
         for f in c.failures {
             out.append("  variant: \(f.kind.rawValue) failed: \(f.what)".wrapped(width: 78, indent: "    "))
+            if let at = f.location { out.append("    at \(at)".wrapped(width: 78, indent: "      ")) }
             out.append("    again on a new zone after these \(f.replay.count) operations:")
             out += Self.ops(f.replay, indent: "      ")
         }

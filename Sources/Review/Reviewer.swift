@@ -80,6 +80,11 @@ public enum Reviewer {
         try campaign.shrink(base: baseRun, variant: plain, geometry: options.campaignGeometry.geometry)
 
         let lineMap = (PortSource.files[KernelLineMap.fileName]).flatMap { try? KernelLineMap.parse($0) }
+        for i in workloads.indices {
+            locate(&workloads[i].base.failures, in: baseVariant, lineMap: lineMap)
+            locate(&workloads[i].variant.failures, in: applied, lineMap: lineMap)
+        }
+        locate(&campaign.failures, in: applied, lineMap: lineMap)
         let series = base.count
         let hunks = HunkCoverage.hunks(of: applied, skippingPatches: series, patches: patches,
                                        counts: counts, lineMap: lineMap, baseline: baseline)
@@ -102,6 +107,28 @@ public enum Reviewer {
         report.verdict = verdict
         report.reasons = reasons
         return report
+    }
+
+    /// Sets where each kernel check of `failures` is, in the kernel's coordinates.
+    static func locate(_ failures: inout [CheckFailure], in variant: PortVariant, lineMap: KernelLineMap?) {
+        for i in failures.indices {
+            guard let v = failures[i].violation else { continue }
+            failures[i].location = kernelCoordinates(file: v.file, line: v.line, variant: variant, lineMap: lineMap)
+        }
+    }
+
+    /// A line of a variant's port file in the kernel's coordinates: the Linux 7.3.4 line
+    /// its baseline line was typed from, or the patch and hunk that added it.
+    public static func kernelCoordinates(file: String, line: Int, variant: PortVariant, lineMap: KernelLineMap?) -> String {
+        switch variant.origin(file: file, line: line) {
+        case .baseline(let n):
+            if let k = lineMap?.kernelLocation(portFile: file, line: n) { return "\(k.file):\(k.line) (7.3.4)" }
+            return "\(file):\(n) (the port's own line)"
+        case .patch(let p, let h, _):
+            return "added by patch \(p), hunk \(h) (\(file):\(line) of the variant)"
+        case nil:
+            return "\(file):\(line)"
+        }
     }
 
     static func buildOrExplain(_ source: VariantSource, builder: VariantBuilder,

@@ -11,8 +11,8 @@ struct LineMapTests {
     //   493 "unsigned long end = ..." is 1528; 496 "VM_WARN_ON_ONCE(PageBuddy(page));" is
     //   1532, past the kernel's comment at 1531 that the port does not carry;
     //   76 "static bool get_pfnblock_bit(" (static added, deviation 4) is 418;
-    //   554 expand's head is 1717; page_reporting.c:95 "budget = DIV_ROUND_UP(...)" is
-    //   mm/page_reporting.c:188, after a 12-line comment; linux_defs.h:561
+    //   554 expand's head is 1717; page_reporting.c:96 "budget = DIV_ROUND_UP(...)" is
+    //   mm/page_reporting.c:188, after a 12-line comment; linux_defs.h:570
     //   "__find_buddy_pfn(unsigned long page_pfn, ...)" is mm/page_alloc.h:179.
     @Test(arguments: [
         ("port/mm/page_alloc.c", 490, KernelLocation(file: "mm/page_alloc.c", line: 1525, function: "split_large_buddy")),
@@ -20,8 +20,8 @@ struct LineMapTests {
         ("port/mm/page_alloc.c", 496, KernelLocation(file: "mm/page_alloc.c", line: 1532, function: "split_large_buddy")),
         ("port/mm/page_alloc.c", 76, KernelLocation(file: "mm/page_alloc.c", line: 418, function: "get_pfnblock_bit")),
         ("port/mm/page_alloc.c", 554, KernelLocation(file: "mm/page_alloc.c", line: 1717, function: "expand")),
-        ("port/mm/page_reporting.c", 95, KernelLocation(file: "mm/page_reporting.c", line: 188, function: "page_reporting_cycle")),
-        ("port/linux_defs.h", 561, KernelLocation(file: "mm/page_alloc.h", line: 179, function: "__find_buddy_pfn")),
+        ("port/mm/page_reporting.c", 96, KernelLocation(file: "mm/page_reporting.c", line: 188, function: "page_reporting_cycle")),
+        ("port/linux_defs.h", 570, KernelLocation(file: "mm/page_alloc.h", line: 179, function: "__find_buddy_pfn")),
     ])
     func lookups(portFile: String, line: Int, expected: KernelLocation) throws {
         let map = try KernelLineMap.load(portRoot: portRoot)
