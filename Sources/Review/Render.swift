@@ -132,7 +132,8 @@ extension ReviewReport {
                 for f in run.failures {
                     out.append("  \(label): \(f.kind.rawValue) failed after step \(f.step): \(f.what)".wrapped(width: 78, indent: "    "))
                     if let at = f.location { out.append("    at \(at)".wrapped(width: 78, indent: "      ")) }
-                    out.append("    again on a new zone after these \(f.replay.count) operations:")
+                    out.append(f.replay.isEmpty ? "    so on a new zone already, before any operation"
+                               : "    again on a new zone after these \(f.replay.count) operations:")
                     out += Self.ops(f.replay, indent: "      ")
                 }
             }
