@@ -180,15 +180,19 @@ extension ReviewReport {
         }
         if !probes.isEmpty {
             out.append("")
-            out.append("Directed probes (added code the workloads never ran, driven through the")
-            out.append("kernel's own entry points on a tiny zone):")
+            out.append("Directed probes (added code the runs above never ran, driven through the kernel's")
+            out.append("entry points: allocations, frees, isolation, idle spells with reporting passes):")
             for p in probes {
-                out.append("  hunk \(p.hunk), \(p.function): \(p.states) states of \(p.geometry)\(p.closed ? " (all of them)" : " (stopped at the bound)")".wrapped(width: 78, indent: "    "))
-                if !p.reaching.isEmpty {
-                    out.append("    the added code runs after these \(p.reaching.count) operations:")
-                    out += Self.ops(p.reaching, indent: "      ")
+                out.append("  hunk \(p.hunk), \(p.function)(): \(p.file):\(p.line) `\(p.text)`".wrapped(width: 78, indent: "    "))
+                if !p.callers.isEmpty {
+                    out.append("    \(p.function)() is called, in the runs above:")
+                    for c in p.callers {
+                        out.append("      \(c.count)x from \(c.caller)() at \(c.file):\(c.line), after:".wrapped(width: 78, indent: "        "))
+                        for l in c.before + [c.text] { out.append("          \(l)") }
+                    }
                 }
                 for f in p.findings { out.append("    \(f)".wrapped(width: 78, indent: "      ")) }
+                if !p.reaching.isEmpty { out += Self.ops(p.reaching, indent: "      ") }
             }
         }
         for p in patches where !p.message.isEmpty {
@@ -214,6 +218,11 @@ extension ReviewReport {
         }
         out.append(("  hunks exercised: " + hunks.map { "\($0.index) \($0.exercised.map { $0 ? "yes" : "NEVER" } ?? "not modelled")" }
             .joined(separator: ", ")).wrapped(width: 78, indent: "    "))
+        for p in probes {
+            let what = p.reachedOn.map { "runs on \($0) after \(p.reaching.count) operations" }
+                ?? "no run made it run (\(p.operations) operations on \(p.geometries.joined(separator: ", ")))"
+            out.append("  probe of hunk \(p.hunk), \(p.file):\(p.line): \(what)".wrapped(width: 78, indent: "    "))
+        }
         for r in reasons where verdict == .broken { out.append("  \(r)".wrapped(width: 78, indent: "    ")) }
         return out.joined(separator: "\n")
     }

@@ -85,22 +85,6 @@ public struct PatchReview: Sendable, Codable, Equatable {
     public var message: [SentenceMeasurement]
 }
 
-/// A directed probe: code a hunk added that the workloads never ran, driven through the
-/// kernel's own entry points on a tiny zone, every reachable state explored.
-public struct ProbeReview: Sendable, Codable, Equatable {
-    public var hunk: Int
-    public var function: String
-    /// The geometry explored and how many states it reached.
-    public var geometry: String
-    public var states: Int
-    /// Whether the exploration reached every state (false: it stopped at the bound).
-    public var closed: Bool
-    /// The shortest operation list found that runs the added code, empty when none does.
-    public var reaching: [BuddyTypes.Operation]
-    /// What happened there, or why no state runs it.
-    public var findings: [String]
-}
-
 /// The variant against the model's rules for this patch, when the project has them.
 public struct ModelReview: Sendable, Codable, Equatable {
     public var rules: String

@@ -33,6 +33,8 @@ public struct ReviewOptions: Sendable {
     public var campaignGeometry: (name: String, geometry: Geometry) = ("tiny64", .tiny64)
     /// The model check's seeds, when the project has the patch's rules.
     public var modelSeeds = 40
+    /// The directed probes of added code that never ran.
+    public var probes = ProbeOptions()
 
     public init() {}
 }
@@ -95,10 +97,15 @@ public enum Reviewer {
             model = modelCheck(built.variant, rules: rules, options: options)
         }
 
+        var probes = try Probes.probe(hunks, variant: applied, counts: counts, built: built, plain: plain,
+                                      base: baseRun, seed: options.seed, options: options.probes,
+                                      toolchain: builder.toolchain, progress: progress)
+        for i in probes.indices { locate(&probes[i].failures, in: applied, lineMap: lineMap) }
+
         var report = ReviewReport(verdict: .unchanged, reasons: [], base: baseRun.name, variant: built.variant.name,
                                   seed: options.seed,
                                   patches: [], hunks: hunks, workloads: workloads, campaign: campaign,
-                                  probes: [], model: model)
+                                  probes: probes, model: model)
         report.patches = patches.map {
             PatchReview(label: $0.label, title: $0.patch.title, author: $0.patch.author,
                         message: CommitMessage.measure($0.patch.message ?? "", report: report))
@@ -204,6 +211,11 @@ public enum Reviewer {
         for f in report.campaign.failures {
             broken.append("differential generator on \(report.campaign.geometry), step \(f.step): \(f.kind.rawValue): \(f.what)")
         }
+        for p in report.probes {
+            for f in p.failures {
+                broken.append("directed probe of hunk \(p.hunk) on \(p.reachedOn ?? "?"), step \(f.step): \(f.kind.rawValue): \(f.what)")
+            }
+        }
         if !broken.isEmpty { return (.broken, broken) }
         var changed: [String] = []
         for w in report.workloads {
@@ -213,6 +225,9 @@ public enum Reviewer {
         }
         if let d = report.campaign.first {
             changed.append("differential generator on \(report.campaign.geometry): \(report.campaign.runsDiffering) of \(report.campaign.seeds) runs differ; the first after step \(d.step) of seed \(report.campaign.firstSeedDiffering ?? 0)")
+        }
+        for p in report.probes where p.differs {
+            changed.append("directed probe of hunk \(p.hunk) on \(p.reachedOn ?? "?"): base and variant differ after its \(p.reaching.count) operations")
         }
         if !changed.isEmpty { return (.changed, changed) }
         let steps = report.workloads.reduce(0) { $0 + $1.variant.steps } + report.campaign.operations

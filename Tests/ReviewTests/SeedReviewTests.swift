@@ -11,6 +11,8 @@
 // - the variant re-reports less on every workload that splits Reported blocks, moves
 //   the re-reports it keeps to merges, hands out more pages the host had discarded, and
 //   stays sound (no kernel check, invariant or soundness failure);
+// - the directed probe of hunk 2 finds no run of the generator, on tiny16 or tiny64,
+//   that makes `reported` true, and names the callers and what they do just before;
 // - the model's rules for this patch agree with the variant.
 
 import Measurement
@@ -48,6 +50,19 @@ struct SeedReviewTests {
         // an order-3 allocation splits one, whose order-3 piece keeps the flag.
         #expect(r.workloads[0].firstDifference?.replay.map(\.description) == [
             ".idle(failing: [])", ".allocate(order: 3, migratetype: .movable, flags: [])"])
+        // The probe of hunk 2: no run of the generator on tiny16 or tiny64 makes
+        // `reported` true; split_large_buddy()'s callers are free_one_page() and
+        // __move_freepages_block_isolate(), the latter just after del_page_from_free_list().
+        #expect(r.probes.map(\.hunk) == [2])
+        let probe = try #require(r.probes.first)
+        #expect([probe.file, "\(probe.line)", probe.text] == ["port/mm/page_alloc.c", "506", "__SetPageReported(page);"])
+        #expect(probe.reachedOn == nil && probe.reaching.isEmpty && probe.failures.isEmpty && !probe.differs)
+        #expect(probe.operations == 24000)
+        #expect(probe.callers.map { "\($0.caller):\($0.line):\($0.count)" } == [
+            "free_one_page:547:0", "free_one_page:551:5358", "__move_freepages_block_isolate:813:84"])
+        #expect(probe.callers.last?.before.first == "del_page_from_free_list(buddy, zone, order,")
+        #expect(probe.findings == ["none could be made: 24000 operations in 40 runs of 300 on each of tiny16 and tiny64 never ran port/mm/page_alloc.c:506",
+                                   "in those runs split_large_buddy() ran 8078 times; the condition `reported` (port/mm/page_alloc.c:505) was false in all 8708 evaluations"])
         #expect(r.model?.rules == "propagate-reported-on-split")
         #expect(r.model.map { [$0.seeds, $0.operations] } == [10, 1000])
         #expect(r.model?.divergence == nil)

@@ -6,13 +6,15 @@ import Review
 import TestVariants
 
 /// The review the tests run: the workloads on tiny64 only and a short differential
-/// campaign, so that a review takes seconds; the CLI's default runs x86-64 too.
+/// campaign and 40 probe runs a geometry, so that a review takes seconds; the CLI's
+/// default runs x86-64 too, and 200 probe runs.
 func smallOptions() -> ReviewOptions {
     var options = ReviewOptions()
     options.geometries = [("tiny64", .tiny64)]
     options.campaignSeeds = 10
     options.campaignOperations = 1000
     options.modelSeeds = 10
+    options.probes.runs = 40
     return options
 }
 
