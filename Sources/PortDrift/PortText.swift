@@ -54,6 +54,13 @@ public enum PortLayout {
         files.first { $0.kernel.contains(path) }
     }
 
+    /// Whether the port carries a function `name` of kernel file `kernelFile` in `text`.
+    public static func carries(function name: String, kernelFile: String, in text: PortText = .embedded) -> Bool {
+        guard let source = source(ofKernelFile: kernelFile), source.only?.contains(name) ?? true,
+              let lines = text.lines(of: source.port) else { return false }
+        return functions(in: lines).contains { $0.name == name }
+    }
+
     /// The functions `lines` define (restricted to `only` when given), in file order.
     public static func functions(in lines: [String], only: Set<String>? = nil) -> [PortFunction] {
         CText.definedFunctions(in: lines).compactMap { name in

@@ -28,7 +28,9 @@ enum HunkCoverage {
                 var review = HunkReview(
                     index: out.count + 1, patch: outcome.patch - skipped, hunk: hunk.hunk, kernelFile: hunk.kernelFile,
                     function: functions.first ?? "(file scope)", functions: functions,
-                    inPort: !hunk.parts.isEmpty, applied: hunk.state == .applied || hunk.state == .partlyApplied,
+                    inPort: !hunk.parts.isEmpty || functions.contains {
+                        PortLayout.carries(function: $0, kernelFile: hunk.kernelFile, in: baseline)
+                    }, applied: hunk.state == .applied || hunk.state == .partlyApplied,
                     state: hunk.state.rawValue, notModelled: hunk.notModelled.map(\.description),
                     kernelLines: [], portLines: [], variantLines: [], addedLines: [], branches: [],
                     exercised: nil, notExercised: nil)

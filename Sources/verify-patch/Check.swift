@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import PatchVerifier
+import PortDrift
 
 /// `verify-patch check --patch FILE OBJECT...`: is each object patched?
 struct Check: ParsableCommand {
@@ -42,12 +43,34 @@ struct Functions: ParsableCommand {
     func run() throws {
         let parsed = try Inputs.readPatch(patch)
         let expectations = FunctionExpectation.from(parsed)
-        if output.json { try Inputs.printJSON(expectations); return }
+        let port = PortText.embedded
+        let entries = expectations.map {
+            TouchedEntry(expectation: $0, inPort: PortLayout.carries(function: $0.name, kernelFile: $0.file, in: port))
+        }
+        if output.json { try Inputs.printJSON(entries); return }
         print("Patch: \(parsed.subject ?? patch)\(parsed.mangled ? " (read as a mail archive rendering)" : "")")
-        for e in expectations {
-            print("\(e.name) (\(e.file), hunks \(e.hunks.map(String.init).joined(separator: ", "))): \(e.summary)")
+        for entry in entries {
+            let e = entry.expectation
+            print("\(e.name) (\(e.file), hunks \(e.hunks.map(String.init).joined(separator: ", "))): \(e.summary)"
+                  + (entry.inPort ? "" : "; not in the port"))
             print("  before: \(e.before?.rendered ?? "not shown in full by the diff")")
             print("  after:  \(e.after?.rendered ?? "not shown in full by the diff")")
         }
+    }
+}
+
+/// One touched function as `functions --json` prints it: the expectation's fields and
+/// `inPort`, whether the port carries a function of that name and file (the review's
+/// `inPort` is the same fact).
+struct TouchedEntry: Encodable {
+    var expectation: FunctionExpectation
+    var inPort: Bool
+
+    enum Keys: String, CodingKey { case inPort }
+
+    func encode(to encoder: Encoder) throws {
+        try expectation.encode(to: encoder)
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(inPort, forKey: .inPort)
     }
 }

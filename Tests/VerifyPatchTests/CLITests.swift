@@ -24,6 +24,21 @@ struct CLITests {
         #expect(lines.contains("  hunks exercised: 1 yes, 2 NEVER, 3 yes, 4 yes, 5 yes, 6 yes"))
     }
 
+    // `functions --json` says of each touched function whether the port carries it:
+    // __rmqueue_claim is ported, __alloc_pages_slowpath is not.
+    @Test func functionsInPort() throws {
+        let r = try run(verifyPatch, ["functions", "--json", "--patch",
+                                      "fixtures/patches/review/08-nofragment-half-pageblock.patch"])
+        #expect(r.status == 0)
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(entries.map { $0["name"] as? String } == ["__rmqueue_claim", "__alloc_pages_slowpath"])
+        #expect(entries.map { $0["inPort"] as? Bool } == [true, false])
+        let text = try run(verifyPatch, ["functions", "--patch", "fixtures/patches/review/08-nofragment-half-pageblock.patch"])
+        #expect(text.stdout.split(separator: "\n").filter { $0.hasPrefix("__") }.map(String.init) == [
+            "__rmqueue_claim (mm/page_alloc.c, hunks 1): body changes",
+            "__alloc_pages_slowpath (mm/page_alloc.c, hunks 2): body changes; not in the port"])
+    }
+
     @Test func checkExitCodes() throws {
         let seed = "fixtures/patches/seed-archive.txt"
         let patched = try run(verifyPatch, ["check", "--patch", seed, "fixtures/objects/port/patched/page_alloc.o"])
