@@ -56,11 +56,16 @@ let package = Package(
                 "PatchApplier",
                 "PortDrift",
                 "Semantics",
+                "Exploration",
+                "Differential",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Every reachable state of a tiny zone of the port: compact states, fingerprints,
+        // breadth first on every core, shards, variants in lockstep.
+        .target(name: "Exploration", dependencies: ["BuddyPort", "Differential"]),
         // What the patch changes, saves and risks, measured on named workloads.
-        .target(name: "Semantics", dependencies: ["BuddyPort", "BuddyModel", "Differential", "PatchReader"]),
+        .target(name: "Semantics", dependencies: ["BuddyPort", "BuddyModel", "Differential", "Exploration", "PatchReader"]),
         // Throughput of the port and of the checked differential (BENCHMARKS.md).
         .executableTarget(name: "buddy-bench", dependencies: ["Differential"]),
         .testTarget(name: "BuddyPortTests", dependencies: ["BuddyPort"]),
@@ -70,6 +75,7 @@ let package = Package(
         .testTarget(name: "PatchReaderTests", dependencies: ["PatchReader"]),
         .testTarget(name: "PatchApplierTests", dependencies: ["PatchApplier", "PatchReader"]),
         .testTarget(name: "PortDriftTests", dependencies: ["PortDrift", "PatchReader"]),
+        .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "BuddyPort", "Differential"]),
         .testTarget(name: "SemanticsTests", dependencies: ["Semantics", "BuddyPort", "Differential", "PatchReader"]),
         .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "verify-patch"]),
         // Fuzzing (FUZZING.md): the targets' bodies, shared with their regression tests,

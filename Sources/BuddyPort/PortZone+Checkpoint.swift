@@ -85,14 +85,19 @@ extension PortZone {
     /// variant and geometry. Throws `.invalidGeometry` when the bytes are no such
     /// encoding; the zone is then in no meaningful state.
     public func decodeCompact(_ bytes: UnsafeRawBufferPointer) throws(AllocatorError) {
-        let status = bport_compact_decode(raw, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                                          UInt64(bytes.count))
-        if status == BPORT_EREENTERED.rawValue { throw .reentered }
-        if status != BPORT_OK.rawValue { throw .invalidGeometry("not a compact encoding of this zone") }
+        try Self.decoded(bport_compact_decode(raw, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                                              UInt64(bytes.count)))
     }
 
     /// `decodeCompact` of an array.
     public func decodeCompact(_ bytes: [UInt8]) throws(AllocatorError) {
-        try bytes.withUnsafeBytes { (b) throws(AllocatorError) in try decodeCompact(b) }
+        try Self.decoded(bytes.withUnsafeBytes {
+            bport_compact_decode(raw, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64($0.count))
+        })
+    }
+
+    private static func decoded(_ status: Int32) throws(AllocatorError) {
+        if status == BPORT_EREENTERED.rawValue { throw .reentered }
+        if status != BPORT_OK.rawValue { throw .invalidGeometry("not a compact encoding of this zone") }
     }
 }

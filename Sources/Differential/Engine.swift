@@ -64,6 +64,13 @@ public enum Differential {
     /// every invariant holds throughout, else the shrunk divergence.
     public static func run(variant: Variant, geometry: Geometry, seed: UInt64, count: Int,
                            policy: CheckPolicy = CheckPolicy()) -> Divergence? {
+        run(variant: variant, geometry: geometry, seed: seed, count: count, policy: policy, finished: nil)
+    }
+
+    /// `run`; `finished` sees the port's zone after the last operation when there was no
+    /// divergence.
+    static func run(variant: Variant, geometry: Geometry, seed: UInt64, count: Int,
+                    policy: CheckPolicy, finished: ((PortZone) -> Void)?) -> Divergence? {
         var generator = OperationGenerator(geometry: geometry, seed: seed)
         var session: Session
         do {
@@ -84,6 +91,7 @@ public enum Differential {
                                   operations: shrunk.operations, problem: shrunk.problem)
             }
         }
+        finished?(session.port)
         return nil
     }
 

@@ -7,6 +7,7 @@
 
 import BuddyPort
 import Differential
+import Exploration
 
 /// One reporting pass, as the host saw it.
 public struct PassMetrics: Sendable, Codable, Equatable {

@@ -2,49 +2,25 @@
 
 import ArgumentParser
 import BuddyPort
-import Dispatch
+import Differential
+import Exploration
 import Foundation
-import Semantics
 
-/// Results written by concurrent workers, one slot each.
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<ExplorationResult, any Error>?]
-    private var counts: [Int]
-    init(count: Int) {
-        slots = Array(repeating: nil, count: count)
-        counts = Array(repeating: 0, count: count)
-    }
-    func set(_ i: Int, _ r: Result<ExplorationResult, any Error>) { lock.lock(); slots[i] = r; lock.unlock() }
-    var values: [Result<ExplorationResult, any Error>?] { lock.lock(); defer { lock.unlock() }; return slots }
-    /// Records worker i's state count; returns all counts.
-    func progress(_ i: Int, _ states: Int) -> [Int] { lock.lock(); defer { lock.unlock() }; counts[i] = states; return counts }
-}
-
-/// `verify-patch explore`: every reachable state of a tiny zone, both variants.
+/// `verify-patch explore`: every reachable state of a tiny zone, each variant.
 struct ExploreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explore",
-        abstract: "Explore every reachable state of a tiny zone in both variants, checking invariants.",
+        abstract: "Explore every reachable state of a tiny zone in each variant, checking invariants.",
         discussion: """
-            Geometries: \(Self.geometries.map { "\($0.name) (\($0.geometry))" }.joined(separator: "; ")).
+            Geometries: \(Exploration.geometries.map { "\($0.name) (\($0.geometry))" }.joined(separator: "; ")).
             Exit 0 when every state explored keeps every invariant, 1 otherwise.
             """)
 
-    static let geometries: [(name: String, geometry: Geometry)] = [
-        ("tiny16", .tiny16),
-        ("tiny16-c1", Geometry(nrPageblocks: 4, pageblockOrder: 2, maxPageOrder: 3, pageReportingOrder: 1,
-                               reportingCapacity: 1)),
-        ("tiny16-r2", Geometry(nrPageblocks: 4, pageblockOrder: 2, maxPageOrder: 3, pageReportingOrder: 2,
-                               reportingCapacity: 1)),
-        ("tiny16-pb1", Geometry(nrPageblocks: 8, pageblockOrder: 1, maxPageOrder: 3, pageReportingOrder: 1,
-                                reportingCapacity: 2)),
-        ("tiny32", Geometry(nrPageblocks: 8, pageblockOrder: 2, maxPageOrder: 4, pageReportingOrder: 1,
-                            reportingCapacity: 2)),
-    ]
-
     @Option(help: "The zone: tiny16, tiny16-c1, tiny16-r2, tiny16-pb1 or tiny32.")
     var geometry: String = "tiny16"
+
+    @Option(help: "The variants to explore, comma-separated (default: all).")
+    var variant: String?
 
     @Flag(help: "Add isolating and unisolating each pageblock to the operations.")
     var isolation = false
@@ -59,69 +35,94 @@ struct ExploreCommand: ParsableCommand {
     var minOrder: Int = 1
 
     @Option(help: "Stop after this many states per variant.")
-    var maxStates: Int = 5_000_000
+    var maxStates: Int = 200_000_000
+
+    @Option(help: "Threads per search (default: one per core).")
+    var workers: Int = Exploration.defaultWorkers
+
+    @Flag(help: "Explore two variants in lockstep: count the states where they differ, and a shortest way to the first.")
+    var lockstep = false
+
+    @Option(help: "Explore shard K of N (K/N): the part of the search behind the prefix states it owns; --json carries what `merge` needs.")
+    var shard: Shard?
 
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard let g = Self.geometries.first(where: { $0.name == geometry })?.geometry else {
+        guard let g = Exploration.geometry(named: geometry) else {
             throw ValidationError("unknown geometry '\(geometry)'")
         }
         guard (0 ... g.maxPageOrder).contains(minOrder) else {
             throw ValidationError("--min-order must be 0 to \(g.maxPageOrder) for \(geometry)")
         }
         guard maxStates > 0 else { throw ValidationError("--max-states must be positive") }
+        guard (1 ... 256).contains(workers) else { throw ValidationError("--workers must be 1 to 256") }
         guard !(movableOnly && reclaimable) else {
             throw ValidationError("--movable-only and --reclaimable exclude each other")
+        }
+        _ = try variants()
+        if lockstep {
+            guard try variants().count == 2 else { throw ValidationError("--lockstep takes two variants") }
+            guard shard == nil else { throw ValidationError("--lockstep and --shard exclude each other") }
+        }
+    }
+
+    func variants() throws -> [Variant] {
+        guard let variant else { return Variant.allCases }
+        return try variant.split(separator: ",").map {
+            guard let v = Variant(rawValue: String($0)) else { throw ValidationError("unknown variant '\($0)'") }
+            return v
         }
     }
 
     func run() throws {
-        let g = Self.geometries.first { $0.name == geometry }!.geometry
+        let g = Exploration.geometry(named: geometry)!
         let alphabet = ExplorationAlphabet(orders: minOrder ... g.maxPageOrder,
                                            types: movableOnly ? [.movable]
                                                : reclaimable ? [.movable, .unmovable, .reclaimable] : [.movable, .unmovable],
                                            isolation: isolation)
-        // The two variants on the two cores; progress on a terminal only.
-        let variants = Variant.allCases
-        let box = ResultBox(count: variants.count)
         let showProgress = isatty(STDERR_FILENO) == 1
-        let (name, bound) = (geometry, maxStates)
-        DispatchQueue.concurrentPerform(iterations: variants.count) { (i: Int) in
+        if lockstep {
+            let (a, b) = (try variants()[0], try variants()[1])
             var progress: Exploration.Progress?
             if showProgress {
                 progress = { (states: Int) in
-                    let counts = box.progress(i, states)
-                    let line = zip(variants, counts).map { "\($0): \($1) states" }.joined(separator: ", ")
-                    FileHandle.standardError.write(Data("\rexploring \(name): \(line)\u{1b}[K".utf8))
+                    FileHandle.standardError.write(Data("\rexploring \(a) and \(b): \(states) states\u{1b}[K".utf8))
                 }
             }
-            let result = Result<ExplorationResult, any Error> {
-                try Exploration.explore(variant: variants[i], geometry: g, name: name, alphabet: alphabet,
-                                        maxStates: bound, progress: progress)
+            let r = try Exploration.lockstep(a, b, geometry: g, name: geometry, alphabet: alphabet,
+                                             maxStates: maxStates, workers: workers, progress: progress)
+            if showProgress { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
+            if output.json { try Inputs.printJSON(r) } else {
+                print("Lockstep exploration of \(geometry): \(g)")
+                print(ExplorationText.operations(alphabet, maxOrder: g.maxPageOrder))
+                print(ExplorationText.lockstep(r))
             }
-            box.set(i, result)
+            if !r.violations.isEmpty { throw ExitCode(1) }
+            return
         }
-        if showProgress { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
-        let results = try box.values.map { try $0!.get() }
+        var results: [ExplorationResult] = []
+        for v in try variants() {
+            var progress: Exploration.Progress?
+            if showProgress {
+                let name = v.description
+                progress = { (states: Int) in
+                    FileHandle.standardError.write(Data("\rexploring \(name): \(states) states\u{1b}[K".utf8))
+                }
+            }
+            results.append(try Exploration.explore(variant: v, geometry: g, name: geometry, alphabet: alphabet,
+                                                   maxStates: maxStates, workers: workers,
+                                                   shard: shard, progress: progress))
+            if showProgress { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
+        }
         if output.json { try Inputs.printJSON(results); return }
-        print("Exhaustive exploration of \(geometry): \(g)")
-        let types = alphabet.types.map(\.description).joined(separator: ", ")
-        print("  operations: allocate orders \(minOrder)-\(g.maxPageOrder) (\(types)), free each live")
-        print("  allocation, \(isolation ? "isolate or unisolate each pageblock, " : "")report (accepted, or")
-        print("  the first batch failed); checked in every state: invariants, soundness,")
-        print("  kernel checks")
-        for r in results {
-            print("  \(r.variant): \(r.states) states, \(r.transitions) transitions, "
-                  + "\(r.closed ? "closed" : "NOT closed (bound reached)")")
-            print("    \(String(format: "%.1f", r.seconds)) s, \(Int(r.statesPerSecond)) states/s, "
-                  + "longest path \(r.maxDepth) operations, \(r.violations.count) broken state(s)")
-            for v in r.violations {
-                print("    \(v.problem)")
-                print("    reached by:")
-                for op in v.operations { print("      \(op),") }
-            }
-        }
-        if results.contains(where: { !$0.violations.isEmpty }) { throw ExitCode(1) }
+        print("Exhaustive exploration of \(geometry): \(g)\(shard.map { ", shard \($0)" } ?? "")")
+        print(ExplorationText.operations(alphabet, maxOrder: g.maxPageOrder))
+        for r in results { print(ExplorationText.result(r)) }
+        if results.contains(where: { !$0.summary.violations.isEmpty }) { throw ExitCode(1) }
     }
+}
+
+extension Shard: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
 }
