@@ -253,6 +253,7 @@ final class ZoneWorker: SearchWorker {
     private var state: UnsafeMutableRawBufferPointer
     private var stateLength = 0
     private var live: [(pfn: Int, order: Int)] = []
+    private var allocation: [Int]
     private var isolated: UInt64 = 0
     private var discarded: UInt64 = 0
     /// The host after each operation's `apply`.
@@ -274,6 +275,7 @@ final class ZoneWorker: SearchWorker {
         allocations = alphabet.allocations
         capacity = zone.compactCapacity
         check = PortStateCheck(geometry: geometry)
+        allocation = Array(repeating: -1, count: geometry.zonePages)
         state = .allocate(byteCount: capacity, alignment: 16)
         hosts = .allocate(capacity: Lane.operationLimit)
         checkpoint = .allocate(byteCount: zone.checkpointSize, alignment: 16)
@@ -385,9 +387,19 @@ final class ZoneWorker: SearchWorker {
         (problem(of: successor, host: hosts[i]), 0)
     }
 
-    /// The first problem of `successor` with the host's discarded pages `host`.
+    /// The first problem of `successor` with the host's discarded pages `host`. The
+    /// live allocations are read from the encoding, which the port wrote from them.
     func problem(of successor: UnsafeRawBufferPointer, host: UInt64) -> String? {
         rebuild(successor)
-        return check.problems(of: zone, discarded: host).first
+        for pfn in 0 ..< geometry.zonePages { allocation[pfn] = -1 }
+        var pfn = 0, at = blocksAt
+        while pfn < geometry.zonePages {
+            let b = successor[at]
+            at += 1
+            let order = Int(b & 0x0f)
+            if b & 0x80 == 0 { allocation[pfn] = order }
+            pfn += 1 << order
+        }
+        return check.problems(of: zone, allocation: allocation, discarded: host).first
     }
 }

@@ -38,6 +38,12 @@ struct PortStateCheck {
             allocation[pfn] = order
             if order >= 0 && pfn < 64 { liveHeads |= 1 << UInt64(pfn) }
         }
+        return problems(of: zone, allocation: allocation, discarded: discarded, violationsBefore: violationsBefore)
+    }
+
+    /// `problems(of:discarded:violationsBefore:)` with the live allocations known:
+    /// `allocation[pfn]` is the order of the one headed at pfn, or -1.
+    mutating func problems(of zone: PortZone, allocation: [Int], discarded: UInt64, violationsBefore: Int = 0) -> [String] {
         zone.encodeState(into: &encoded)
         var problems = problems(encoded, allocation: allocation, discarded: discarded)
         if zone.violationCount > violationsBefore {
@@ -57,8 +63,8 @@ struct PortStateCheck {
         var problems: [String] = []
         for i in 0 ..< pages { owner[i] = 0; freeHead[i] = false }
 
-        let counters = Array(encoded[0 ..< 5])
-        let nrFree = Array(encoded[5 ..< 5 + orders])
+        let counters = encoded[0 ..< 5]
+        let nrFree = encoded[5 ..< 5 + orders]
         let blocksAt = 5 + orders
         let pagesAt = blocksAt + g.nrPageblocks
         func page(_ pfn: Int) -> Int { encoded[pagesAt + pfn] }
@@ -115,8 +121,8 @@ struct PortStateCheck {
                 }
             }
             listed += members << order
-            if members != nrFree[order] {
-                problems.append("nr_free[\(order)] is \(nrFree[order]) but the lists of order \(order) hold \(members)")
+            if members != nrFree[5 + order] {
+                problems.append("nr_free[\(order)] is \(nrFree[5 + order]) but the lists of order \(order) hold \(members)")
             }
         }
         var allocated = 0
@@ -150,7 +156,8 @@ struct PortStateCheck {
         if counters[3] != highAtomicPages {
             problems.append("nr_free_highatomic is \(counters[3]) but the high-atomic lists hold \(highAtomicPages)")
         }
-        let isolatedBlocks = (0 ..< g.nrPageblocks).filter { encoded[blocksAt + $0] & 8 != 0 }.count
+        var isolatedBlocks = 0
+        for pb in 0 ..< g.nrPageblocks where encoded[blocksAt + pb] & 8 != 0 { isolatedBlocks += 1 }
         if counters[4] != isolatedBlocks {
             problems.append("nr_isolate_pageblock is \(counters[4]) but \(isolatedBlocks) pageblocks are isolated")
         }
