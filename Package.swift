@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "PortDriftTests", dependencies: ["PortDrift", "PatchReader"]),
         .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "BuddyPort", "Differential"]),
         .testTarget(name: "SemanticsTests", dependencies: ["Semantics", "BuddyPort", "Differential", "PatchReader"]),
-        .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "verify-patch"]),
+        .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "Exploration", "Differential", "verify-patch"]),
         // Fuzzing (FUZZING.md): the targets' bodies, shared with their regression tests,
         // and libFuzzer executables that are stubs unless scripts/fuzz.sh builds them.
         .target(name: "CFuzzSupport"),

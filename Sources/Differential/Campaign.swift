@@ -208,3 +208,25 @@ private final class Results: @unchecked Sendable {
         }
     }
 }
+
+/// Campaign results as text, from the same values --json prints.
+public enum CampaignText {
+    public static func result(_ r: CampaignResult) -> String {
+        let s = r.spec
+        func seeds(_ r: Range<Int>) -> String {
+            r.isEmpty ? "no seeds" : "seeds \(s.firstSeed + UInt64(r.lowerBound))-\(s.firstSeed + UInt64(r.upperBound - 1))"
+        }
+        let part = r.shard.map { "\(seeds(r.seedRange)) of \(seeds(0 ..< s.seeds)), shard \($0)" } ?? seeds(r.seedRange)
+        var lines = [
+            "Differential campaign: \(s.geometries.joined(separator: ", ")); "
+                + "\(s.variants.map(\.description).joined(separator: ", ")); \(part); \(s.operations) operations a seed",
+            "  \(r.runs) runs, \(r.operations) operations, \(r.divergences.count) divergence(s); digest \(r.digest)"
+                + (r.seconds.map { "; \(($0 * 10).rounded() / 10) s" } ?? ""),
+        ]
+        for d in r.divergences {
+            lines.append("  \(d.geometry), \(d.variant), seed \(d.seed): \(d.problem)")
+            lines.append(d.replay)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

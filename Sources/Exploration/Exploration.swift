@@ -94,6 +94,12 @@ public struct ExplorationResult: Sendable, Codable, Equatable {
     public var measurement: ExplorationMeasurement?
     /// A shard's part, with the fingerprints its merge needs.
     public var shard: ShardPart?
+
+    public init(summary: ExplorationSummary, measurement: ExplorationMeasurement?, shard: ShardPart?) {
+        self.summary = summary
+        self.measurement = measurement
+        self.shard = shard
+    }
 }
 
 public enum Exploration {

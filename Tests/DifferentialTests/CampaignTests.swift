@@ -45,3 +45,37 @@ struct CampaignTests {
         }
     }
 }
+
+@Suite("The campaign in shards")
+struct CampaignShardTests {
+    // Seeds 1-10 on tiny16, both variants, in three shards of seed ranges 0-2, 3-5 and
+    // 6-9: merged, the whole campaign's result but for its time; the digest sees every
+    // run's final state, so a shard that ran other seeds would not merge to it.
+    @Test func threeShardsMergeToOne() throws {
+        let spec = CampaignSpec(geometries: ["tiny16"], variants: Variant.allCases, firstSeed: 1, seeds: 10, operations: 400)
+        var whole = Campaign.run(spec, threads: 2)
+        let parts = (1 ... 3).map { Campaign.run(spec, shard: Shard(index: $0, count: 3), threads: 1) }
+        #expect(parts.map(\.seedRange) == [0 ..< 3, 3 ..< 6, 6 ..< 10])
+        #expect(parts.map(\.runs) == [6, 6, 8])
+        whole.seconds = nil
+        #expect(try Campaign.merge(parts) == whole)
+        #expect(whole.divergences == [])
+
+        var other = spec
+        other.firstSeed = 2
+        let elsewhere = Campaign.run(other, shard: Shard(index: 3, count: 3), threads: 1)
+        #expect(throws: CampaignMergeError("shards of different campaigns")) { try Campaign.merge([parts[0], parts[1], elsewhere]) }
+        #expect(throws: CampaignMergeError("missing shard 2/3")) { try Campaign.merge([parts[0], parts[2]]) }
+        var tampered = parts
+        tampered[1].digest = "not hex"
+        #expect(throws: CampaignMergeError("shard 2/3: digest is not hex")) { try Campaign.merge(tampered) }
+    }
+
+    @Test func shardText() {
+        #expect(Shard("3/4") == Shard(index: 3, count: 4))
+        #expect(Shard("0/4") == nil)
+        #expect(Shard("5/4") == nil)
+        #expect(Shard("1/") == nil)
+        #expect(Shard(index: 2, count: 3).range(of: 10) == 3 ..< 6)
+    }
+}
