@@ -110,13 +110,26 @@ public enum Campaign {
         let next = Atomic<Int>(0)
         let box = Results(count: jobs.count)
         DispatchQueue.concurrentPerform(iterations: max(1, threads)) { _ in
+            // one runner per geometry and variant this thread meets
+            var runners: [Int: Runner] = [:]
             while true {
                 let j = next.add(1, ordering: .relaxed).oldValue
                 guard j < jobs.count else { return }
                 let (g, v, seed) = jobs[j]
                 var digest: UInt64 = 0
-                let d = Differential.run(variant: v, geometry: geometries[g], seed: seed, count: spec.operations,
-                                         policy: CheckPolicy(), finished: { zone in
+                let key = g * spec.variants.count + spec.variants.firstIndex(of: v)!
+                let runner: Runner
+                do {
+                    if let r = runners[key] { runner = r } else {
+                        runner = try Runner(variant: v, geometry: geometries[g])
+                        runners[key] = runner
+                    }
+                } catch {
+                    box.set(j, 0, CampaignDivergence(geometry: spec.geometries[g], variant: v, seed: seed,
+                                                     problem: "zone creation failed: \(error)", replay: ""))
+                    continue
+                }
+                let d = runner.run(seed: seed, count: spec.operations, finished: { zone in
                     digest = runDigest(zone, geometry: spec.geometries[g], variant: v, seed: seed)
                 })
                 box.set(j, digest, d.map {

@@ -185,9 +185,7 @@ public struct RandomMix: Workload {
     public mutating func next(_ view: WorkloadView) -> WorkloadStep? {
         steps += 1
         if steps > total { return nil }
-        var live: [Int: Int] = [:]
-        for a in view.live { live[a.pfn] = a.order }
-        switch generator.next(live: live) {
+        switch generator.next(live: LiveSet(pages: generator.geometry.zonePages, view.live)) {
         case .allocate(let order, let mt, let flags): return .allocate(order: order, migratetype: mt, flags: flags)
         case .free(let pfn, let order): return .free(pfn: pfn, order: order)
         case .isolate(let pb): return view.isolated.contains(pb) ? .report(failing: []) : .isolate(pb)

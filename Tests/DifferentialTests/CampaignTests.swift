@@ -79,3 +79,34 @@ struct CampaignShardTests {
         #expect(Shard(index: 2, count: 3).range(of: 10) == 3 ..< 6)
     }
 }
+
+@Suite("Live allocations by rank")
+struct LiveSetTests {
+    // 5,000 seeded inserts and removals over 32,768 pfns: every rank names the pfn the
+    // sorted keys of a dictionary name, with its order.
+    @Test func ranksAreSortedOrder() {
+        var rng = SplitMix64(seed: 9)
+        var set = LiveSet(pages: 32768)
+        var dict: [Int: Int] = [:]
+        for step in 0 ..< 5000 {
+            let pfn = Int(rng.next() % 32768)
+            if dict[pfn] != nil && rng.next() % 2 == 0 {
+                set.remove(pfn: pfn)
+                dict[pfn] = nil
+            } else {
+                let order = Int(rng.next() % 11)
+                set.insert(pfn: pfn, order: order)
+                dict[pfn] = order
+            }
+            #expect(set.count == dict.count)
+            if step % 97 == 0, !dict.isEmpty {
+                let sorted = dict.keys.sorted()
+                for k in [0, sorted.count / 2, sorted.count - 1] {
+                    let a = set.allocation(rank: k)
+                    #expect(a.pfn == sorted[k])
+                    #expect(a.order == dict[sorted[k]])
+                }
+            }
+        }
+    }
+}
