@@ -159,12 +159,14 @@ public enum Exploration {
     /// (the zone is then unchanged). A failed allocation or a pass with nothing to send
     /// counts as done: the state tells whether anything changed.
     static func apply(_ op: Operation, to zone: PortZone, host: inout UInt64) -> Bool {
-        var allocated = -1
-        return apply(op, to: zone, host: &host, allocated: &allocated)
+        var allocated = -1, calls = 0
+        return apply(op, to: zone, host: &host, allocated: &allocated, reportCalls: &calls)
     }
 
-    /// `apply`, and the pfn an allocation got (-1 when it got none).
-    static func apply(_ op: Operation, to zone: PortZone, host: inout UInt64, allocated: inout Int) -> Bool {
+    /// `apply`, with the pfn an allocation got (-1 when it got none) and the report()
+    /// calls a pass made.
+    static func apply(_ op: Operation, to zone: PortZone, host: inout UInt64, allocated: inout Int,
+                      reportCalls: inout Int) -> Bool {
         do {
             switch op {
             case .allocate(let order, let mt, let flags):
@@ -185,6 +187,7 @@ public enum Exploration {
                     return true
                 }
                 host = discarded
+                reportCalls = batch
             }
             return true
         } catch {
@@ -268,6 +271,10 @@ final class ZoneWorker: SearchWorker {
     private let checkpoint: UnsafeMutableRawPointer
     private let reportAccepted = Operation.report(failing: [])
     private let reportFailing = Operation.report(failing: [0])
+    /// The report() calls of the last pass applied, and whether the loaded state's
+    /// accepted pass made none.
+    private var reportCalls = 0
+    private var passWithoutCalls = false
     /// Where the pageblocks and the blocks start in an encoding.
     private let pageblocksAt: Int, blocksAt: Int
 
@@ -309,6 +316,7 @@ final class ZoneWorker: SearchWorker {
         stateLength = bytes.count
         rebuild(bytes)
         zone.saveCheckpoint(into: checkpoint)
+        passWithoutCalls = false
         live.removeAll(keepingCapacity: true)
         isolated = 0
         discarded = 0
@@ -359,8 +367,13 @@ final class ZoneWorker: SearchWorker {
     }
 
     func apply(_ i: Int, into out: UnsafeMutableRawBufferPointer) -> Step {
-        let (step, _, host) = apply(operation(i), into: out)
+        let op = operation(i)
+        // A pass that called report() not once goes the same way whether the host would
+        // have failed the first call: the failing pass is the accepted one again.
+        if i == operationCount - 1 && passWithoutCalls { return .refused }
+        let (step, _, host) = apply(op, into: out)
         hosts[i] = host
+        if i == operationCount - 2 { passWithoutCalls = reportCalls == 0 }
         return step
     }
 
@@ -370,7 +383,10 @@ final class ZoneWorker: SearchWorker {
         try! zone.restoreCheckpoint(from: checkpoint)
         var host = discarded
         var allocated = -1
-        guard Exploration.apply(op, to: zone, host: &host, allocated: &allocated) else { return (.refused, -1, host) }
+        reportCalls = 0
+        guard Exploration.apply(op, to: zone, host: &host, allocated: &allocated, reportCalls: &reportCalls) else {
+            return (.refused, -1, host)
+        }
         if zone.violationCount > 0 { return (.broken(zone.violations[0].description), allocated, host) }
         switch zone.encodeCompact(into: out) {
         case .success(let n): return (.state(n), allocated, host)
