@@ -192,10 +192,20 @@ uint64_t bport_compact_capacity(const struct bport_zone *z)
 	       (z->nr_pageblocks + 1) / 2 + 2 * compact_pages(z);
 }
 
+/*
+ * Whether a page holds flags f, no type, no private value, no mapping and refcount 0:
+ * one test of the words that hold them, since every page of a block but the head is
+ * such a page.
+ */
+static inline bool page_is_plain(const struct page *page, unsigned long f)
+{
+	return ((page->flags.f ^ f) | page->private | (uintptr_t)page->mapping |
+		(page->page_type ^ UINT_MAX) | (unsigned int)atomic_read(&page->_refcount)) == 0;
+}
+
 static bool page_is_clear(const struct page *page)
 {
-	return page->flags.f == 0 && page->page_type == UINT_MAX && page->private == 0 &&
-	       page->mapping == NULL && atomic_read(&page->_refcount) == 0;
+	return page_is_plain(page, 0);
 }
 
 #define REFUSE(why_text, at_pfn) do {					\
@@ -288,15 +298,10 @@ int64_t bport_compact_encode(const struct bport_zone *z, uint8_t *out, uint64_t 
 		if ((page->flags.f && !lru) || page->page_type != UINT_MAX || page->private ||
 		    page->mapping || atomic_read(&page->_refcount) != 1)
 			REFUSE("a live allocation's head is not as allocated", pfn);
-		for (i = 1; i < (1UL << order); i++) {
-			const struct page *tail = page + i;
-
-			if (tail->flags.f != page->flags.f || tail->page_type != UINT_MAX ||
-			    tail->private || tail->mapping ||
-			    atomic_read(&tail->_refcount) || z->alloc_order[pfn + i])
+		for (i = 1; i < (1UL << order); i++)
+			if (!page_is_plain(page + i, page->flags.f) || z->alloc_order[pfn + i])
 				REFUSE("a page inside a live allocation is not as allocated",
 				       pfn + i);
-		}
 		out[at++] = (uint8_t)(order | (lru ? COMPACT_FLAG : 0));
 	}
 

@@ -382,9 +382,9 @@ final class ZoneWorker: SearchWorker {
     func apply(_ op: Operation, into out: UnsafeMutableRawBufferPointer) -> (Step, allocated: Int, host: UInt64) {
         try! zone.restoreCheckpoint(from: checkpoint)
         var host = discarded
-        var allocated = -1
-        reportCalls = 0
-        guard Exploration.apply(op, to: zone, host: &host, allocated: &allocated, reportCalls: &reportCalls) else {
+        var allocated = -1, calls = 0
+        defer { reportCalls = calls }
+        guard Exploration.apply(op, to: zone, host: &host, allocated: &allocated, reportCalls: &calls) else {
             return (.refused, -1, host)
         }
         if zone.violationCount > 0 { return (.broken(zone.violations[0].description), allocated, host) }
