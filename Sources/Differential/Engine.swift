@@ -158,6 +158,8 @@ public final class Runner {
     private let port: PortZone
     private let bootModel: BuddyModel
     private let boot: UnsafeMutableRawPointer
+    /// The flat encodings' buffers, kept from run to run.
+    private var buffers: ([Int], [Int]) = ([], [])
 
     public init(variant: Variant, geometry: Geometry, policy: CheckPolicy = CheckPolicy()) throws(AllocatorError) {
         self.variant = variant
@@ -180,6 +182,12 @@ public final class Runner {
         try! port.restoreCheckpoint(from: boot)
         var generator = OperationGenerator(geometry: geometry, seed: seed)
         var session = Session(port: port, model: bootModel, policy: policy)
+        swap(&session.portState, &buffers.0)
+        swap(&session.modelState, &buffers.1)
+        defer {
+            swap(&session.portState, &buffers.0)
+            swap(&session.modelState, &buffers.1)
+        }
         var ops: [Operation] = []
         ops.reserveCapacity(count)
         for step in 0 ..< count {
@@ -302,6 +310,12 @@ struct Session {
             }
         }
         for range in changes.lruRanges {
+            if range.count <= 16 {
+                for pfn in range where port.page(pfn) != model.page(pfn) {
+                    return "\(op): page \(pfn) differs: port \(port.page(pfn).map { state([$0], 0) } ?? "missing"), model \(state([model.page(pfn)], 0))"
+                }
+                continue
+            }
             let portPages = port.pages(in: range), modelPages = model.pages(in: range)
             if portPages != modelPages {
                 let i = portPages.indices.first { $0 >= modelPages.count || portPages[$0] != modelPages[$0] } ?? portPages.count
