@@ -112,7 +112,7 @@ public enum Exploration {
     /// Explores from the boot state; stops once `maxStates` states are known (with more
     /// than one worker, a few more may be).
     public static func explore(variant: Variant, geometry: Geometry, name: String,
-                               alphabet: ExplorationAlphabet, maxStates: Int = 200_000_000,
+                               alphabet: ExplorationAlphabet, maxStates: Int = 50_000_000,
                                workers: Int = defaultWorkers, shard: Shard? = nil,
                                progress: Progress? = nil) throws -> ExplorationResult {
         let clock = ContinuousClock()

@@ -70,7 +70,7 @@ public struct LockstepResult: Sendable, Codable, Equatable {
 extension Exploration {
     /// The product search of two variants.
     public static func lockstep(_ a: Variant, _ b: Variant, geometry: Geometry, name: String,
-                                alphabet: ExplorationAlphabet, maxStates: Int = 200_000_000,
+                                alphabet: ExplorationAlphabet, maxStates: Int = 50_000_000,
                                 workers: Int = defaultWorkers, progress: Progress? = nil) throws -> LockstepResult {
         let clock = ContinuousClock()
         let start = clock.now

@@ -34,8 +34,8 @@ struct ExploreCommand: ParsableCommand {
     @Option(help: "Smallest allocation order (the largest is MAX_PAGE_ORDER).")
     var minOrder: Int = 1
 
-    @Option(help: "Stop after this many states per variant.")
-    var maxStates: Int = 200_000_000
+    @Option(help: "Stop after this many states per variant (50 million take about 2 GiB).")
+    var maxStates: Int = 50_000_000
 
     @Option(help: "Threads per search (default: one per core).")
     var workers: Int = Exploration.defaultWorkers

@@ -101,3 +101,46 @@ struct ShardTests {
         #expect(pipe.stderr == "verify-patch: \(fifo): not a regular file\n")
     }
 }
+
+@Suite("explore and campaign on the command line")
+struct ExploreCommandTests {
+    // Order-3 allocations only on tiny16: 54 states in each variant; the lines that do
+    // not measure time are exact.
+    @Test func exploreText() throws {
+        let r = try run(verifyPatch, ["explore", "--min-order", "3"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "Exhaustive exploration of tiny16: 16 pages: 4 pageblocks of order 2, MAX_PAGE_ORDER 3, reporting order 1, capacity 2")
+        #expect(lines.filter { $0.hasPrefix("  baseline:") || $0.hasPrefix("  patched:") }
+                == ["  baseline: 54 states, closed, 0 broken state(s)", "  patched: 54 states, closed, 0 broken state(s)"])
+        #expect(lines.contains { $0.hasSuffix("222 transitions, depth 5") })
+    }
+
+    // Lockstep of movable orders 2-3 as text: the count, and the first difference with
+    // what each side shows.
+    @Test func lockstepText() throws {
+        let r = try run(verifyPatch, ["explore", "--lockstep", "--min-order", "2", "--movable-only"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("  baseline and patched: 89,752 pairs of states, closed, 0 broken state(s)"))
+        #expect(lines.contains("  pairs whose observable states differ: 89,608"))
+        #expect(Array(lines.suffix(5)) == [
+            "  the first, after 3 operation(s):",
+            "      .report(failing: []),",
+            "      .allocate(order: 3, migratetype: .movable, flags: []),",
+            "      .allocate(order: 2, migratetype: .movable, flags: []),",
+            "    PG_reported on free pages: baseline reported free blocks at []; patched reported free blocks at [4]",
+        ])
+    }
+
+    // Usage that cannot run: exit 2, nothing on stdout.
+    @Test(arguments: [["explore", "--lockstep", "--variant", "baseline"], ["explore", "--shard", "5/4"],
+                      ["explore", "--lockstep", "--shard", "1/2"], ["campaign", "--geometries", "tiny8"],
+                      ["campaign", "--seeds", "0"]])
+    func refusedUsage(_ arguments: [String]) throws {
+        let r = try run(verifyPatch, arguments)
+        #expect(r.status == 2)
+        #expect(r.stdout == "")
+        #expect(r.stderr.hasPrefix("verify-patch: Error: "))
+    }
+}
