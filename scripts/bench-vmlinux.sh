@@ -3,7 +3,9 @@
 #
 # verify-patch against pfunct (dwarves) on a distribution debug vmlinux, for the seed
 # patch's four functions: wall time (hyperfine, warm page cache) and peak memory
-# (/usr/bin/time). Also the symbol scan against readelf -sW and nm.
+# (/usr/bin/time). Also the symbol scan against readelf -sW and nm, and the cost of
+# check with the body evidence on a body-only fix and a six-file patch, and the peak
+# memory of symbols --json.
 #
 # Usage: scripts/bench-vmlinux.sh [VMLINUX]   (default: fetched by fetch-kernel.sh)
 # Needs: hyperfine, time, dwarves, binutils (the script installs them with apt).
@@ -26,13 +28,19 @@ seed=fixtures/patches/seed-archive.txt
 functions=(split_large_buddy expand page_del_and_expand try_to_claim_block)
 pf="for f in ${functions[*]}; do pfunct -f \$f $vmlinux; done >/dev/null"
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m); date: $(date -u +%F)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m); date: $(date -u +%F); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "vmlinux: $vmlinux ($(du -m "$vmlinux" | cut -f1) MiB)"
 cat "$vmlinux" > /dev/null   # warm the page cache for both tools
 
 hyperfine --warmup 1 --runs 5 --export-markdown /tmp/bench-prototypes.md \
   -n "verify-patch check (4 functions)" "$vp check --patch $seed $vmlinux >/dev/null || true" \
   -n "pfunct -f (4 functions)" "$pf"
+body=fixtures/presence/patches/01-split-large-buddy-stable-6.12.eml
+wide=fixtures/presence/patches/08-defrag-mode-watermarks.eml
+hyperfine --warmup 2 --runs 10 --export-markdown /tmp/bench-check.md \
+  -n "verify-patch check (seed)" "$vp check --patch $seed $vmlinux >/dev/null || true" \
+  -n "verify-patch check (body-only fix)" "$vp check --patch $body $vmlinux >/dev/null || true" \
+  -n "verify-patch check (six files)" "$vp check --patch $wide $vmlinux >/dev/null || true"
 hyperfine --warmup 1 --runs 5 --export-markdown /tmp/bench-symbols.md \
   -n "verify-patch symbols" "$vp symbols $vmlinux >/dev/null" \
   -n "readelf -sW" "readelf -sW $vmlinux >/dev/null" \
@@ -43,7 +51,10 @@ echo
 echo "peak resident memory (KiB):"
 echo "  verify-patch check: $(peak "$vp check --patch $seed $vmlinux >/dev/null || true")"
 echo "  pfunct -f expand:   $(peak "pfunct -f expand $vmlinux >/dev/null")"
+echo "  verify-patch check (body-only fix): $(peak "$vp check --patch $body $vmlinux >/dev/null || true")"
+echo "  verify-patch check (six files): $(peak "$vp check --patch $wide $vmlinux >/dev/null || true")"
 echo "  verify-patch symbols: $(peak "$vp symbols $vmlinux >/dev/null")"
+echo "  verify-patch symbols --json: $(peak "$vp symbols --json $vmlinux >/dev/null")"
 echo "  readelf -sW:        $(peak "readelf -sW $vmlinux >/dev/null")"
 echo "  nm:                 $(peak "nm $vmlinux >/dev/null")"
-cat /tmp/bench-prototypes.md /tmp/bench-symbols.md
+cat /tmp/bench-prototypes.md /tmp/bench-check.md /tmp/bench-symbols.md

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Installs the system packages the build needs (libelf and libdw headers), only those
-# that are missing. Uses sudo when not root. Exit 0 when all are present afterwards.
+# Installs the system packages the build needs (libelf, libdw and libzstd headers),
+# only those that are missing. Uses sudo when not root. Exit 0 when all are present afterwards.
 set -euo pipefail
 
-packages=(libelf-dev libdw-dev pkg-config)
+packages=(libelf-dev libdw-dev libzstd-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

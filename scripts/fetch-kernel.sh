@@ -1,31 +1,46 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Fetch a Linux 7.x source package and the matching cloud-amd64 debug vmlinux with apt
-# alone, into a cache directory outside the repository.
+# Fetch a Linux source package and the matching cloud-amd64 debug vmlinux with apt
+# alone, into a cache directory outside the repository: the newest 7.x by default, or
+# the newest of another series (`--series 6.12`).
 #
 # The mirror is whatever the machine's own apt sources name for Debian; nothing here
 # names a host. apt runs with a private sources list, lists directory and archive cache,
 # so the system's apt state is left untouched.
 #
-# Usage: scripts/fetch-kernel.sh [--source-only|--dbg-only]
+# Usage: scripts/fetch-kernel.sh [--series 7|6.12|...] [--source-only|--dbg-only]
 # Env:   VERIFY_PATCH_CACHE  cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/verify-patch)
-#        KERNEL_SUITES       suites to search, newest preferred last (default: "trixie-backports sid")
+#        KERNEL_SUITES       suites to search, newest preferred last (default: "trixie-backports
+#                            sid" for series 7, "bookworm-backports" for 6.x)
 # Prints, on its last lines, KEY=VALUE pairs: SOURCE_TREE, VMLINUX, KERNEL_VERSION.
 # Exit: 0 fetched or cached, 1 nothing suitable found or a download failed, 2 usage.
 set -euo pipefail
 
-want_source=1 want_dbg=1
-case "${1:-}" in
-  "") ;;
-  --source-only) want_dbg=0 ;;
-  --dbg-only) want_source=0 ;;
-  *) echo "fetch-kernel.sh: unknown option '$1'" >&2; exit 2 ;;
+want_source=1 want_dbg=1 series=7
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --source-only) want_dbg=0 ;;
+    --dbg-only) want_source=0 ;;
+    --series)
+      [ $# -ge 2 ] || { echo "fetch-kernel.sh: --series needs a value" >&2; exit 2; }
+      series=$2; shift ;;
+    *) echo "fetch-kernel.sh: unknown option '$1'" >&2; exit 2 ;;
+  esac
+  shift
+done
+# A series is a major version (7: its newest 7.x) or major.minor (6.12).
+case "$series" in
+  [0-9]) series_re="$series\\.[0-9]+"; default_suites="trixie-backports sid" ;;
+  [0-9].[0-9]|[0-9].[0-9][0-9]) series_re="${series%%.*}\\.${series#*.}"; default_suites="bookworm-backports" ;;
+  *) echo "fetch-kernel.sh: --series takes 7 or 6.12, not '$series'" >&2; exit 2 ;;
 esac
+[ "${series%%.*}" -ge 7 ] && default_suites="trixie-backports sid"
 
 cache="${VERIFY_PATCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/verify-patch}"
-suites="${KERNEL_SUITES:-trixie-backports sid}"
-apt_root="$cache/apt"
+suites="${KERNEL_SUITES:-$default_suites}"
+# One private apt state per set of suites, so that lists of one never stand in for another.
+if [ "$suites" = "trixie-backports sid" ]; then apt_root="$cache/apt"; else apt_root="$cache/apt-${suites// /+}"; fi
 mkdir -p "$apt_root/lists/partial" "$apt_root/archives/partial" "$cache/debs"
 
 # The Debian mirror the machine already uses: first URI of a deb822 or one-line source
@@ -101,9 +116,9 @@ download() { # package -> path of the cached .deb
 }
 
 if [ "$want_source" = 1 ]; then
-  src_pkg=$(newest '^linux-source-7\.[0-9]+$')
+  src_pkg=$(newest "^linux-source-$series_re\$")
   if [ -z "$src_pkg" ]; then
-    echo "fetch-kernel.sh: no linux-source-7.x package in suites '$suites'" >&2
+    echo "fetch-kernel.sh: no linux-source-$series package in suites '$suites'" >&2
     exit 1
   fi
   src_ver=$(candidate "$src_pkg")
@@ -124,9 +139,9 @@ if [ "$want_source" = 1 ]; then
 fi
 
 if [ "$want_dbg" = 1 ]; then
-  dbg_pkg=$(newest '^linux-image-7\.[0-9.]+[-+][0-9a-z.+~-]*cloud-amd64-dbg$')
+  dbg_pkg=$(newest "^linux-image-$series_re[.0-9]*[-+][0-9a-z.+~-]*cloud-amd64-dbg\$")
   if [ -z "$dbg_pkg" ]; then
-    echo "fetch-kernel.sh: no linux-image-7.x cloud-amd64 debug package in suites '$suites'" >&2
+    echo "fetch-kernel.sh: no linux-image-$series cloud-amd64 debug package in suites '$suites'" >&2
     exit 1
   fi
   dbg_ver=$(candidate "$dbg_pkg")

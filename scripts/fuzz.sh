@@ -9,8 +9,8 @@
 #   scripts/fuzz.sh dwarf -max_total_time=600
 #   scripts/fuzz.sh elf-symbols CRASH-FILE...      # replays the given inputs
 #
-# TARGET: patch-reader, elf-symbols or dwarf (a "fuzz-" prefix is accepted). The ELF
-# and DWARF targets are linked with instrumented libelf and libdw built from the Debian
+# TARGET: patch-reader, elf-symbols, dwarf, apply or check (a "fuzz-" prefix is
+# accepted). The ELF, DWARF and check targets are linked with instrumented libelf and libdw built from the Debian
 # source (scripts/build-fuzz-elfutils.sh; FUZZ_ELFUTILS=system links the system's).
 # Corpus: $VERIFY_PATCH_CACHE/fuzz/corpus/TARGET (default ~/.cache/verify-patch),
 # seeded from fixtures/ and fixtures/fuzz/crashes/TARGET when empty; crash, leak and
@@ -22,7 +22,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 
-usage() { echo "usage: scripts/fuzz.sh patch-reader|elf-symbols|dwarf [libFuzzer args...]" >&2; exit 2; }
+usage() { echo "usage: scripts/fuzz.sh patch-reader|elf-symbols|dwarf|apply|check [libFuzzer args...]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 target="${1#fuzz-}"
 shift
@@ -34,6 +34,11 @@ case "$target" in
     # only slow the target down.
     defaults=(-max_len=1024)
     seeds() { find fixtures/patches -type f ! -name README.md; } ;;
+  apply|check)
+    dict=fixtures/fuzz/patch-reader.dict
+    # apply: a tree file, a NUL and a patch fit in 4 KiB; check: a patch of a few hunks.
+    if [ "$target" = apply ]; then defaults=(-max_len=4096); else defaults=(-max_len=2048); fi
+    seeds() { find fixtures/patches -type f ! -name README.md -size -64k; } ;;
   elf-symbols|dwarf)
     dict=fixtures/fuzz/elf.dict
     # The object fixtures are at most 20 KiB; the port's objects (280 KiB) are left out.
@@ -51,7 +56,7 @@ scripts/deps.sh
 # The ELF and DWARF targets link libelf and libdw built with the same instrumentation
 # (scripts/build-fuzz-elfutils.sh), unless FUZZ_ELFUTILS=system asks for the system's.
 scratch=.build-fuzz
-if [ "$target" != patch-reader ] && [ "${FUZZ_ELFUTILS:-instrumented}" != system ]; then
+if [ "$target" != patch-reader ] && [ "$target" != apply ] && [ "${FUZZ_ELFUTILS:-instrumented}" != system ]; then
   PKG_CONFIG_PATH="$(scripts/build-fuzz-elfutils.sh)"
   export PKG_CONFIG_PATH
   scratch=.build-fuzz-elfutils

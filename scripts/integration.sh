@@ -8,7 +8,8 @@
 #   3. build mm/page_alloc.o from the pristine and from the patched tree;
 #   4. verify: pristine page_alloc.o unpatched, patched page_alloc.o patched,
 #      distribution vmlinux unpatched; print the three reports.
-#   5. drift: the port against the pristine and the patched tree.
+#   5. drift: the port against the pristine tree, and with the seed applied to it
+#      against the patched tree; the tests that need the tree (DriftCLITests).
 # Exit 0 when every verdict is the expected one, 1 otherwise (a fetch or build failure
 # included: under CI=true a download failure is never skipped).
 set -euo pipefail
@@ -92,11 +93,15 @@ expect "$pristine_out/mm/page_alloc.o" 1 UNPATCHED "pristine page_alloc.o"
 expect "$patched_out/mm/page_alloc.o" 0 PATCHED "patched page_alloc.o"
 expect "$vmlinux" 1 UNPATCHED "distribution vmlinux $kver"
 
-step "port drift: baseline against the pristine tree, patched against the patched tree"
-"$vp" drift --tree "$tree" --variant baseline | tail -n 1 || status=1
-"$vp" drift --tree "$patched_tree" --variant patched | tail -n 1 || status=1
-"$vp" drift --tree "$tree" --variant baseline >/dev/null || { echo "integration: unexplained drift (baseline)" >&2; status=1; }
-"$vp" drift --tree "$patched_tree" --variant patched >/dev/null || { echo "integration: unexplained drift (patched)" >&2; status=1; }
+step "port drift: the port against the pristine tree, with the seed applied against the patched tree"
+"$vp" drift --tree "$tree" | tail -n 1 || status=1
+"$vp" drift --tree "$patched_tree" --patch "$seed" | tail -n 2 || status=1
+"$vp" drift --tree "$tree" >/dev/null || { echo "integration: unexplained drift (baseline)" >&2; status=1; }
+"$vp" drift --tree "$patched_tree" --patch "$seed" >/dev/null || { echo "integration: unexplained drift (seed applied)" >&2; status=1; }
+
+step "tests that need the kernel tree"
+VERIFY_PATCH_CACHE="$cache" swift test -c release --filter DriftCLITests 2>&1 | tail -n 3 || {
+  echo "integration: the tests that need the kernel tree failed" >&2; status=1; }
 
 step "done, exit $status"
 exit $status

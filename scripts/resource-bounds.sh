@@ -16,8 +16,13 @@ if [ ! -x /usr/bin/time ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq time >&2
 fi
-swift build -c release --product verify-patch >&2
-vp="$repo/.build/release/verify-patch"
+vp=${VERIFY_PATCH:-}
+if [ -z "$vp" ]; then
+  swift build -c release --product verify-patch >&2
+  vp="$repo/.build/release/verify-patch"
+fi
+vmlinux=${VMLINUX:-${VERIFY_PATCH_CACHE:-$HOME/.cache/verify-patch}/vmlinux/7.3.4+deb13-cloud-amd64/vmlinux}
+hostile=fixtures/objects/hostile
 seed=fixtures/patches/seed-archive.txt
 limits=fixtures/objects/limits
 
@@ -48,6 +53,24 @@ awk 'BEGIN {
   }
 }' > "$work/hunks-100000.patch"
 
+# Shapes that were superlinear: one line of 60 MiB, 100,000 blank lines, 20,000
+# definitions, 100,000 RFC 2047 fragments, 50,000 hunks of one file to apply.
+python3 - "$work" <<'PY'
+import sys
+w = sys.argv[1]
+head = "--- a/mm/page_alloc.c\n+++ b/mm/page_alloc.c\n"
+open(w + "/line-60mib.patch", "w").write(head + "@@ -1,1 +1,2 @@ static void f(void)\n a\n+" + "(){}[];,.*&+-!~" * (4 << 20) + "\n")
+open(w + "/blank-100000.patch", "w").write(head + "@@ -1,1 +1,100002 @@ static void f(void)\n a\n+int x = 1;\n" + "+\n" * 100000)
+open(w + "/defs-20000.patch", "w").write(head + "@@ -1,1 +1,80001 @@ static void f(void)\n a\n" +
+    "".join("+static int f%d(int a)\n+{\n+\treturn a;\n+}\n" % i for i in range(20000)))
+open(w + "/rfc2047.patch", "w").write("Subject: " + "=?utf-8?q?a" * 100000 + "\n\n" + head + "@@ -1,1 +1,1 @@ static void f(void)\n-a\n+b\n")
+import os
+os.makedirs(w + "/tree/mm")
+open(w + "/tree/mm/x.c", "w").write("".join("l%d\n" % i for i in range(200000)))
+open(w + "/hunks-50000.patch", "w").write("--- a/mm/x.c\n+++ b/mm/x.c\n" +
+    "".join("@@ -%d,1 +%d,1 @@\n-l%d\n+L%d\n" % (i + 1, i + 1, i, i) for i in range(0, 200000, 4)))
+PY
+
 printf '%-44s %9s %10s %5s  %s\n' input seconds "peak RSS" exit "stderr (first line)"
 measure() {
   local label=$1
@@ -74,3 +97,17 @@ measure "object: 4 GiB .rela.debug_info" check --patch "$seed" "$work/rela-4gib.
 measure "object: DWARF unit length past section" check --patch "$seed" "$limits/unit-length-past-section.o"
 measure "object: DWARF unit length reserved" check --patch "$seed" "$limits/unit-length-reserved.o"
 measure "object: DWARF64 unit length 2^62" check --patch "$seed" "$limits/unit-length-dwarf64.o"
+measure "patch: one line of 60 MiB punctuation" functions --patch "$work/line-60mib.patch"
+measure "patch: 100,000 blank lines in one hunk" functions --patch "$work/blank-100000.patch"
+measure "patch: 20,000 definitions in one hunk" functions --patch "$work/defs-20000.patch"
+measure "patch: 100,000 RFC 2047 fragments" functions --patch "$work/rfc2047.patch"
+measure "apply: 50,000 hunks to one file" apply --patch "$work/hunks-50000.patch" --tree "$work/tree" --dry-run
+measure "object: __typeof__ chain of 40" check --patch "$hostile/helper.patch" "$hostile/typeof-chain.o"
+measure "object: 300 nested lexical blocks" check --patch "$hostile/helper.patch" "$hostile/nested-300.o"
+measure "object: 4,000 sections sharing a name" symbols "$hostile/shared-section-names.o"
+measure "object: 8,000 symbols sharing a name" symbols "$hostile/shared-symbol-names.o"
+if [ -f "$vmlinux" ]; then
+  measure "vmlinux 7.3.4: symbols --json" symbols --json "$vmlinux"
+  measure "vmlinux 7.3.4: symbols" symbols "$vmlinux"
+  measure "vmlinux 7.3.4: check the seed" check --patch "$seed" "$vmlinux"
+fi

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The exported C API: argument checks, zone lifetime, dispatch to the variant
- * translation units, and read-only views of a zone's state.
+ * The exported C API: argument checks, zone lifetime, calls into a variant through
+ * its table of entry points, and read-only views of a zone's state.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,9 +18,20 @@
 #undef pageblock_order
 #undef page_reporting_order
 
-#define DISPATCH(z, op, ...)						\
-	((z)->variant == BPORT_PATCHED ? bport_patched_##op(z, __VA_ARGS__) \
-				       : bport_baseline_##op(z, __VA_ARGS__))
+const struct bport_ops *bport_baseline(void)
+{
+	return &bport_baseline_ops;
+}
+
+int bport_ops_check(const struct bport_ops *ops)
+{
+	if (!ops || ops->abi != BPORT_OPS_ABI || ops->zone_bytes != sizeof(struct bport_zone))
+		return BPORT_EVARIANT;
+	if (!ops->boot || !ops->alloc || !ops->free || !ops->isolate || !ops->unisolate ||
+	    !ops->idle)
+		return BPORT_EVARIANT;
+	return BPORT_OK;
+}
 
 static int check_geometry(const struct bport_geometry *g)
 {
@@ -48,7 +59,7 @@ static int check_geometry(const struct bport_geometry *g)
 	return BPORT_OK;
 }
 
-struct bport_zone *bport_zone_create(enum bport_variant variant,
+struct bport_zone *bport_zone_create(const struct bport_ops *variant,
 				     const struct bport_geometry *g, int *status)
 {
 	struct bport_zone *z;
@@ -57,9 +68,9 @@ struct bport_zone *bport_zone_create(enum bport_variant variant,
 
 	if (!status)
 		status = &dummy;
-	ret = check_geometry(g);
-	if (ret == BPORT_OK && variant != BPORT_BASELINE && variant != BPORT_PATCHED)
-		ret = BPORT_EGEOMETRY;
+	ret = bport_ops_check(variant);
+	if (ret == BPORT_OK)
+		ret = check_geometry(g);
 	if (ret != BPORT_OK) {
 		*status = ret;
 		return NULL;
@@ -72,13 +83,14 @@ struct bport_zone *bport_zone_create(enum bport_variant variant,
 	}
 	zone_pages = (unsigned long)g->nr_pageblocks << g->pageblock_order;
 	max_block = 1UL << g->max_page_order;
-	z->variant = variant;
+	z->ops = variant;
 	z->nr_pageblocks = g->nr_pageblocks;
 	z->nr_memmap = (zone_pages + max_block - 1) / max_block * max_block;
 	z->pb_order = g->pageblock_order;
 	z->max_order = g->max_page_order;
 	z->pr_order = g->page_reporting_order;
 	z->prdev.capacity = g->reporting_capacity;
+	z->prdev.order = g->page_reporting_order;
 
 	bitmap_words = (z->nr_memmap >> g->pageblock_order) * NR_PAGEBLOCK_BITS /
 		       BITS_PER_LONG + 1;
@@ -94,7 +106,7 @@ struct bport_zone *bport_zone_create(enum bport_variant variant,
 		return NULL;
 	}
 
-	ret = DISPATCH(z, boot, g->initial_migratetypes);
+	ret = z->ops->boot(z, g->initial_migratetypes);
 	*status = ret;
 	return z;
 }
@@ -131,8 +143,7 @@ int bport_alloc(struct bport_zone *z, uint32_t order, uint32_t migratetype,
 		return BPORT_EFLAGS;
 	if ((alloc_flags & BPORT_ALLOC_CMA) && migratetype != MIGRATE_MOVABLE)
 		return BPORT_EFLAGS;
-	return DISPATCH(z, alloc, order, (int)migratetype, alloc_flags,
-			pfn ? pfn : &dummy);
+	return z->ops->alloc(z, order, (int)migratetype, alloc_flags, pfn ? pfn : &dummy);
 }
 
 int bport_free(struct bport_zone *z, uint64_t pfn, uint32_t order)
@@ -145,7 +156,7 @@ int bport_free(struct bport_zone *z, uint64_t pfn, uint32_t order)
 		return BPORT_EORDER;
 	if (pfn & ((1UL << order) - 1))
 		return BPORT_EALIGN;
-	return DISPATCH(z, free, pfn, order);
+	return z->ops->free(z, pfn, order);
 }
 
 int bport_isolate(struct bport_zone *z, uint64_t pageblock)
@@ -154,7 +165,7 @@ int bport_isolate(struct bport_zone *z, uint64_t pageblock)
 		return BPORT_EREENTERED;
 	if (pageblock >= z->nr_pageblocks)
 		return BPORT_EPAGEBLOCK;
-	return DISPATCH(z, isolate, pageblock);
+	return z->ops->isolate(z, pageblock);
 }
 
 int bport_unisolate(struct bport_zone *z, uint64_t pageblock)
@@ -163,10 +174,10 @@ int bport_unisolate(struct bport_zone *z, uint64_t pageblock)
 		return BPORT_EREENTERED;
 	if (pageblock >= z->nr_pageblocks)
 		return BPORT_EPAGEBLOCK;
-	return DISPATCH(z, unisolate, pageblock);
+	return z->ops->unisolate(z, pageblock);
 }
 
-int bport_report_pass(struct bport_zone *z, bport_report_fn report, void *ctx)
+int bport_idle(struct bport_zone *z, bport_report_fn report, void *ctx)
 {
 	int ret;
 
@@ -177,16 +188,47 @@ int bport_report_pass(struct bport_zone *z, bport_report_fn report, void *ctx)
 	z->report = report;
 	z->report_ctx = ctx;
 	z->in_pass = true;
-	ret = DISPATCH(z, report_pass, z->sgl);
+	ret = z->ops->idle(z);
 	z->in_pass = false;
 	z->report = NULL;
 	z->report_ctx = NULL;
 	return ret;
 }
 
-enum bport_variant bport_zone_variant(const struct bport_zone *z)
+int bport_set_owned_page_flags(struct bport_zone *z, uint64_t pfn, uint64_t flags)
 {
-	return z->variant;
+	const uint64_t owned = 1ul << BPORT_PG_locked | 1ul << BPORT_PG_referenced |
+			       1ul << BPORT_PG_uptodate | 1ul << BPORT_PG_dirty |
+			       1ul << BPORT_PG_lru | 1ul << BPORT_PG_reserved |
+			       1ul << BPORT_PG_private;
+	unsigned int order;
+
+	if (z->in_pass)
+		return BPORT_EREENTERED;
+	if (pfn >= zone_pages(z))
+		return BPORT_EPFN;
+	if (flags & ~owned)
+		return BPORT_EFLAGS;
+	/* the live allocation holding pfn starts at pfn rounded down to its order */
+	for (order = 0; order <= z->max_order; order++) {
+		uint64_t head = pfn & ~((1ul << order) - 1);
+
+		if (z->alloc_order[head] == order + 1) {
+			z->mem_map[pfn].flags.f |= flags;
+			return BPORT_OK;
+		}
+	}
+	return BPORT_ENOTALLOCATED;
+}
+
+int bport_reporting_state(const struct bport_zone *z)
+{
+	return atomic_read(&z->prdev.state);
+}
+
+bool bport_reporting_work_queued(const struct bport_zone *z)
+{
+	return z->work_queued;
 }
 
 uint64_t bport_zone_pages(const struct bport_zone *z)
@@ -375,34 +417,6 @@ int bport_allocation_order(const struct bport_zone *z, uint64_t pfn)
 	if (pfn >= zone_pages(z))
 		return -1;
 	return (int)z->alloc_order[pfn] - 1;
-}
-
-int bport_probe_split_reported(struct bport_zone *z, uint64_t pfn)
-{
-	if (z->in_pass)
-		return BPORT_EREENTERED;
-	if (pfn >= zone_pages(z))
-		return BPORT_EPFN;
-	return DISPATCH(z, probe_split_reported, pfn);
-}
-
-void bport_probe_enable(bool on)
-{
-	bport_baseline_probe_enable(on);
-	bport_patched_probe_enable(on);
-}
-
-void bport_probe_reset(void)
-{
-	bport_baseline_probe_reset();
-	bport_patched_probe_reset();
-}
-
-int bport_probe_read(enum bport_variant variant, int file, int line, uint64_t *hits,
-		     uint64_t *trues)
-{
-	return variant == BPORT_PATCHED ? bport_patched_probe_read(file, line, hits, trues)
-					: bport_baseline_probe_read(file, line, hits, trues);
 }
 
 uint64_t bport_violation_count(const struct bport_zone *z)

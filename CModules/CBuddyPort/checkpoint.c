@@ -46,7 +46,7 @@ _Static_assert(offsetof(struct zone, flags) ==
 uint64_t bport_checkpoint_size(const struct bport_zone *z)
 {
 	return sizeof(struct checkpoint_header) + zone_head_bytes(z) +
-	       (sizeof(z->zone) - zone_tail_at) + sizeof(z->prdev) +
+	       (sizeof(z->zone) - zone_tail_at) + sizeof(z->prdev) + sizeof(z->work_queued) +
 	       sizeof(z->nr_violations) + z->nr_memmap * sizeof(struct page) +
 	       pageblock_words(z) * sizeof(unsigned long) + z->nr_memmap;
 }
@@ -63,6 +63,7 @@ int bport_checkpoint_save(const struct bport_zone *z, void *buf)
 	OUT(&z->zone, zone_head_bytes(z));
 	OUT((const char *)&z->zone + zone_tail_at, sizeof(z->zone) - zone_tail_at);
 	OUT(&z->prdev, sizeof(z->prdev));
+	OUT(&z->work_queued, sizeof(z->work_queued));
 	OUT(&z->nr_violations, sizeof(z->nr_violations));
 	OUT(z->mem_map, z->nr_memmap * sizeof(struct page));
 	OUT(z->zone.pageblock_flags, pageblock_words(z) * sizeof(unsigned long));
@@ -86,6 +87,7 @@ int bport_checkpoint_restore(struct bport_zone *z, const void *buf)
 	IN(&z->zone, zone_head_bytes(z));
 	IN((char *)&z->zone + zone_tail_at, sizeof(z->zone) - zone_tail_at);
 	IN(&z->prdev, sizeof(z->prdev));
+	IN(&z->work_queued, sizeof(z->work_queued));
 	IN(&z->nr_violations, sizeof(z->nr_violations));
 	IN(z->mem_map, z->nr_memmap * sizeof(struct page));
 	IN(z->zone.pageblock_flags, pageblock_words(z) * sizeof(unsigned long));
@@ -149,6 +151,7 @@ void bport_state_hash(const struct bport_zone *z, uint64_t out[2])
 	mix(&h, z->zone.watermark_boost);
 	mix(&h, z->zone.flags);
 	mix(&h, (uint64_t)atomic_read(&z->prdev.state));
+	mix(&h, z->work_queued);
 	out[0] = h.a;
 	out[1] = h.b;
 }
@@ -158,7 +161,7 @@ void bport_state_hash(const struct bport_zone *z, uint64_t out[2])
 #define COMPACT_FREE		0x80
 #define COMPACT_FLAG		0x10
 #define COMPACT_ORDER		0x0f
-#define COMPACT_HEADER		3
+#define COMPACT_HEADER		4
 #define COMPACT_COUNTERS	5
 
 static unsigned long compact_pages(const struct bport_zone *z)
@@ -242,6 +245,7 @@ int64_t bport_compact_encode(const struct bport_zone *z, uint8_t *out, uint64_t 
 		out[at++] = (uint8_t)(v);				\
 	} while (0)
 	BYTE(atomic_read(&z->prdev.state), "the reporting state");
+	out[at++] = z->work_queued;
 	BYTE(z->zone.flags, "the zone flags");
 	BYTE(z->zone.watermark_boost, "watermark_boost");
 	for (i = 0; i < COMPACT_COUNTERS; i++)
@@ -375,6 +379,9 @@ int bport_compact_decode(struct bport_zone *z, const uint8_t *in, uint64_t len)
 		  (z->nr_pageblocks + 1) / 2)
 		return BPORT_EGEOMETRY;
 	atomic_set(&z->prdev.state, in[at++]);
+	if (in[at] > 1)
+		return BPORT_EGEOMETRY;
+	z->work_queued = in[at++];
 	z->zone.flags = in[at++];
 	z->zone.watermark_boost = in[at++];
 	z->zone.vm_stat[NR_FREE_PAGES] = in[at++];

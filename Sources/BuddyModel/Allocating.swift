@@ -75,7 +75,7 @@ extension BuddyModel {
         let wasReported = reported.contains(pfn)
         takeOffList(pfn, order: high, type: type)
         let added = split(pfn, low: low, high: high, type: type,
-                          reportedHalves: variant == .patched && wasReported)
+                          reportedHalves: rules == .propagateReportedOnSplit && wasReported)
         account(-((1 << high) - added), type)
     }
 
@@ -149,7 +149,7 @@ extension BuddyModel {
             takeOffListAndCount(pfn, order: current, type: blockType)
             retypeBlocks(pfn, order: current, to: start)
             let added = split(pfn, low: order, high: current, type: start,
-                              reportedHalves: variant == .patched && wasReported)
+                              reportedHalves: rules == .propagateReportedOnSplit && wasReported)
             account(added, start)
             return pfn
         }

@@ -9,15 +9,25 @@
 //   Freeing.swift    returning a block to the lists, merging it with free buddies
 //   Allocating.swift finding a block for an allocation, splitting it, falling back
 //   Isolating.swift  pageblock isolation and moving the free blocks of a pageblock
-//   Reporting.swift  one free page reporting pass
+//   Reporting.swift  when reporting passes run, and one pass
 //   Invariants.swift the consistency checks
 //   StateEncoding.swift a flat form of the observable state for fast comparison
 // and the containers in FreeLists.swift (ordered free lists) and PfnSet.swift (pfn sets).
 
 @_exported import BuddyTypes
 
+/// Which rules the model follows: Linux 7.3's, or 7.3's with the change "mm: page_alloc:
+/// propagate PageReported flag across buddy splits" means to make (the split-off pieces
+/// of a PG_reported block keep the flag, in expand() and split_large_buddy()).
+public enum ModelRules: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
+    case linux73 = "linux-7.3"
+    case propagateReportedOnSplit = "propagate-reported-on-split"
+
+    public var description: String { rawValue }
+}
+
 public struct BuddyModel: Sendable {
-    public let variant: Variant
+    public let rules: ModelRules
     public let geometry: Geometry
 
     // The shape of the zone, copied out of the geometry.
@@ -61,6 +71,15 @@ public struct BuddyModel: Sendable {
     // The host oracle.
     var discarded: PfnSet
 
+    // The reporting device: registered once the zone is up, its state, its queued work.
+    var registered = false
+    public internal(set) var reportingState = ReportingState.idle
+    public internal(set) var reportingWorkQueued = false
+    var workQueued: Bool {
+        get { reportingWorkQueued }
+        set { reportingWorkQueued = newValue }
+    }
+
     /// Kernel assertions that fired, in the order they fired. `line` is the line of the
     /// check in the 7.3.4 sources (mm/page_alloc.c unless the function says otherwise).
     public internal(set) var violations: [Violation] = []
@@ -82,9 +101,9 @@ public struct BuddyModel: Sendable {
 
     // MARK: - Creation
 
-    public init(variant: Variant, geometry: Geometry) throws(AllocatorError) {
+    public init(rules: ModelRules, geometry: Geometry) throws(AllocatorError) {
         try Self.validate(geometry)
-        self.variant = variant
+        self.rules = rules
         self.geometry = geometry
         maxOrder = geometry.maxPageOrder
         blockOrder = geometry.pageblockOrder
@@ -142,8 +161,9 @@ public struct BuddyModel: Sendable {
             throw .invalidGeometry(
                 "pageReportingOrder \(g.pageReportingOrder) exceeds maxPageOrder \(g.maxPageOrder)")
         }
-        guard (1...256).contains(g.reportingCapacity) else {
-            throw .invalidGeometry("reportingCapacity \(g.reportingCapacity) is outside 1...256")
+        guard (1 ... Geometry.capacityLimit).contains(g.reportingCapacity) else {
+            throw .invalidGeometry(
+                "reportingCapacity \(g.reportingCapacity) is outside 1...\(Geometry.capacityLimit)")
         }
         // Compared without shifting first so that a huge nrPageblocks cannot overflow.
         guard g.nrPageblocks <= Geometry.pageLimit >> g.pageblockOrder else {
@@ -160,7 +180,8 @@ public struct BuddyModel: Sendable {
     }
 
     /// Hands the zone's memory to the allocator the way memblock does: the largest aligned
-    /// blocks that fit, ascending, each freed to the tail of its list.
+    /// blocks that fit, ascending, each freed to the tail of its list; then the reporting
+    /// device registers.
     mutating func boot() {
         var pfn = 0
         while pfn < zonePages {
@@ -169,6 +190,7 @@ public struct BuddyModel: Sendable {
             freeRange(pfn, order: order, toTail: true)
             pfn += 1 << order
         }
+        registerReporting()
         touchedAll = true
     }
 
@@ -204,6 +226,7 @@ public struct BuddyModel: Sendable {
         let pages = pfn ..< pfn + (1 << order)
         if lru.intersects(pages) { changedLRU.append(pages) }
         lru.remove(pages)
+        reported.remove(pages)
         touch(pages)
         freeRange(pfn, order: order, toTail: false)
     }
@@ -226,9 +249,11 @@ public struct BuddyModel: Sendable {
         unisolateBlock(pageblock)
     }
 
-    public mutating func reportingPass(host: HostReport) -> [ReportBatch] {
+    /// The guest idles for the reporting delay: the queued work, if any, runs a pass.
+    public mutating func idle(host: HostReport) -> [ReportBatch] {
         beginOperation()
-        return runReportingPass(host: host)
+        if workQueued { touchedAll = true }
+        return runQueuedWork(host: host)
     }
 
     // MARK: - Observation
@@ -309,8 +334,9 @@ public struct BuddyModel: Sendable {
 
     mutating func fire(_ check: String, _ condition: String, in function: String,
                        line: Int, pfn: Int?) {
-        violations.append(Violation(check: check, condition: condition, function: function,
-                                    line: line, pfn: pfn))
+        let file = function == "unset_migratetype_isolate" ? "mm/page_isolation.c" : "mm/page_alloc.c"
+        violations.append(Violation(check: check, condition: condition, file: file,
+                                    function: function, line: line, pfn: pfn))
         loseCoherence("\(check)(\(condition)) in \(function)")
     }
 

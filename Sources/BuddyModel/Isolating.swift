@@ -120,6 +120,6 @@ extension BuddyModel {
 
     /// __putback_isolated_page(): frees the block to the tail of its list, no notification.
     mutating func putBack(_ pfn: Int, order: Int, type: MigrateType) {
-        release(pfn, order: order, type: type, toTail: true)
+        release(pfn, order: order, type: type, toTail: true, notify: false)
     }
 }

@@ -1,15 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// One free page reporting pass over the zone (page_reporting_process_zone()).
+// Free page reporting: when passes run (page_reporting_register(), the request state
+// machine, page_reporting_process()) and what one pass over the zone does
+// (page_reporting_process_zone()).
 //
-// The rules:
+// The rules, when:
+// - Registering the device (once the zone is up) requests the first pass.
+// - A block that the free path leaves on a list with an order of at least
+//   page_reporting_order requests a pass, unless the device is not registered yet or the
+//   block is put back by a pass or an unisolation (no notification). A request while one
+//   is pending does nothing; a request while a pass is under way is remembered.
+// - The first request after idle queues the delayed work; it runs when the guest idles.
+//   The work marks the device active, runs one pass, then goes back to idle unless a
+//   request arrived meanwhile (a list whose budget ran out makes one), in which case it
+//   queues itself again.
+//
+// The rules, one pass:
 // - Nothing happens unless free pages exceed capacity << page_reporting_order.
 // - Lists are visited by rising order from page_reporting_order, and within an order by
 //   migratetype, skipping the isolate lists.
 // - On one list the walk goes head to tail, remembering each member's successor before
 //   handling it. PG_reported members are passed over. A list gets ceil(nr_free of its
 //   order / (capacity * 16)) reports, plus one; when they are spent the walk stops at the
-//   next unreported member. While the scatterlist has room, each unreported member is taken
+//   next unreported member and requests another pass. While the scatterlist has room, each unreported member is taken
 //   out (the walk stops there if the watermark refuses) and stored from the last slot down.
 //   When it is full, the member at hand is rotated to the list's head, the whole list of
 //   slots is reported, drained, and the walk restarts from the head. A failed report ends
@@ -21,6 +34,42 @@
 // - A successful report adds the batch's pfns to what the host discarded.
 
 extension BuddyModel {
+    /// page_reporting_register() after boot.
+    mutating func registerReporting() {
+        reportingState = .idle
+        request()
+        registered = true
+    }
+
+    /// page_reporting_notify_free() for a block of `order` left on a free list.
+    mutating func notifyFree(order: Int) {
+        guard registered, order >= reportingOrder else { return }
+        request()
+    }
+
+    /// __page_reporting_request().
+    mutating func request() {
+        if reportingState == .requested { return }
+        let old = reportingState
+        reportingState = .requested
+        if old != .idle { return }
+        workQueued = true
+    }
+
+    /// page_reporting_process(), run by the queued work when the guest idles.
+    mutating func runQueuedWork(host: HostReport) -> [ReportBatch] {
+        guard workQueued else { return [] }
+        workQueued = false
+        reportingState = .active
+        let batches = runReportingPass(host: host)
+        if reportingState == .active {
+            reportingState = .idle
+        } else if reportingState == .requested {
+            workQueued = true
+        }
+        return batches
+    }
+
     mutating func runReportingPass(host: HostReport) -> [ReportBatch] {
         var batches: [ReportBatch] = []
         var slots = [PfnRange](repeating: PfnRange(pfn: 0, order: 0), count: capacity)
@@ -62,6 +111,7 @@ extension BuddyModel {
             if reported.contains(page) {
                 // passed over
             } else if budget < 0 {
+                reportingState = .requested
                 stoppedAt = page
                 break
             } else if offset > 0 {

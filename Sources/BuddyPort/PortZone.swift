@@ -1,11 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // The Swift driver of the C port: one PortZone owns one bport_zone, created in init and
-// destroyed in deinit. Every C call's status goes through `check`, the one place that
-// turns port status codes into AllocatorError.
+// destroyed in deinit, running the variant whose table of entry points VariantTables
+// holds. Every C call's status goes through `check`, the one place that turns port status
+// codes into AllocatorError.
 
 import CBuddyPort
+import Foundation
 @_exported import BuddyTypes
+
+/// The tables of entry points of the variants this process can run: the baseline,
+/// compiled into the package, and the variants registered once they were loaded. A
+/// registered variant stays loaded for the life of the process (the strings its kernel
+/// checks record live in it).
+public enum VariantTables {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var tables: [String: OpaquePointer] = [:]
+
+    /// Registers the table a loaded variant exports (its `bport_variant_ops` symbol).
+    /// Throws when the table was built for another ABI or zone layout.
+    public static func register(_ variant: Variant, table: UnsafeRawPointer) throws(AllocatorError) {
+        let ops = OpaquePointer(table)
+        guard bport_ops_check(ops) == BPORT_OK.rawValue else {
+            throw .unknownVariant("variant \(variant.name): its table of entry points was built for another ABI or zone layout")
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        tables[variant.key] = ops
+    }
+
+    /// Whether a zone of `variant` can be made in this process.
+    public static func isLoaded(_ variant: Variant) -> Bool {
+        table(for: variant) != nil
+    }
+
+    static func table(for variant: Variant) -> OpaquePointer? {
+        if variant.isBaseline { return bport_baseline() }
+        lock.lock()
+        defer { lock.unlock() }
+        return tables[variant.key]
+    }
+}
 
 /// One zone of the C port of Linux 7.3's buddy allocator, in one variant.
 public final class PortZone {
@@ -16,17 +51,20 @@ public final class PortZone {
     public init(variant: Variant, geometry: Geometry) throws(AllocatorError) {
         self.variant = variant
         self.geometry = geometry
+        guard let ops = VariantTables.table(for: variant) else {
+            throw .unknownVariant("variant \(variant.name) is not loaded")
+        }
         guard let g = Self.cGeometry(geometry) else {
             throw .invalidGeometry(Self.geometryProblem(geometry))
         }
         var status: Int32 = 0
         let made: OpaquePointer? = geometry.initialMigratetypes.isEmpty
-            ? withUnsafePointer(to: g) { bport_zone_create(Self.cVariant(variant), $0, &status) }
+            ? withUnsafePointer(to: g) { bport_zone_create(ops, $0, &status) }
             : geometry.initialMigratetypes.map { UInt8($0.rawValue) }.withUnsafeBufferPointer { mts in
                 var withTypes = g
                 withTypes.initial_migratetypes = mts.baseAddress
                 return withUnsafePointer(to: withTypes) {
-                    bport_zone_create(Self.cVariant(variant), $0, &status)
+                    bport_zone_create(ops, $0, &status)
                 }
             }
         guard let made else {
@@ -77,8 +115,10 @@ public final class PortZone {
                   migratetype: nil, flags: nil, pageblock: pageblock)
     }
 
-    /// Runs page_reporting_process_zone() once; `host` is the device's report().
-    public func reportingPass(host: HostReport) throws(AllocatorError) -> [ReportBatch] {
+    /// The guest idles for the reporting delay: when the reporting device's delayed work
+    /// is queued, page_reporting_process() runs and `host` is the device's report(), once
+    /// per batch. Returns the batches, none when no work was queued.
+    public func idle(host: HostReport) throws(AllocatorError) -> [ReportBatch] {
         final class Context {
             let host: HostReport
             var batches: [ReportBatch] = []
@@ -87,7 +127,7 @@ public final class PortZone {
         let (status, batches) = withoutActuallyEscaping(host) { host in
             let context = Context(host: host)
             let status = withExtendedLifetime(context) {
-                bport_report_pass(raw, { ctx, ranges, nents in
+                bport_idle(raw, { ctx, ranges, nents in
                     let context = Unmanaged<Context>.fromOpaque(ctx!).takeUnretainedValue()
                     let batch = (0 ..< Int(nents)).map {
                         PfnRange(pfn: Int(ranges![$0].pfn), order: Int(ranges![$0].order))
@@ -102,6 +142,26 @@ public final class PortZone {
         try check(status, pfn: nil, order: nil, migratetype: nil, flags: nil, pageblock: nil)
         return batches
     }
+
+    /// What the owner of a live allocation leaves on one of its pages before freeing the
+    /// block: sets `flags` on the page at `pfn`, which a live allocation must hold. Not
+    /// `.head` (compound pages are not modelled) nor `.hwpoison` (memory failure is not).
+    public func setOwnedPageFlags(pfn: Int, _ flags: PageFlags) throws(AllocatorError) {
+        guard pfn >= 0 else { throw .pfnOutOfRange(pfn: pfn) }
+        // Refused when no live allocation holds the page: none of any order, so none of
+        // order 0 at `pfn`.
+        try check(bport_set_owned_page_flags(raw, UInt64(pfn), flags.rawValue), pfn: pfn,
+                  order: 0, migratetype: nil, flags: UInt32(truncatingIfNeeded: flags.rawValue),
+                  pageblock: nil)
+    }
+
+    /// The reporting device's state.
+    public var reportingState: ReportingState {
+        ReportingState(rawValue: Int(bport_reporting_state(raw))) ?? .idle
+    }
+
+    /// Whether the device's delayed work is queued: the next idle runs a pass.
+    public var reportingWorkQueued: Bool { bport_reporting_work_queued(raw) }
 
     /// Everything the zone lets one observe.
     public func snapshot() -> Snapshot {
@@ -227,6 +287,7 @@ public final class PortZone {
         while bport_violation_at(raw, i, &v) {
             out.append(Violation(check: String(cString: v.check),
                                  condition: String(cString: v.condition),
+                                 file: Self.portFile(String(cString: v.file)),
                                  function: String(cString: v.function),
                                  line: Int(v.line), pfn: v.pfn < 0 ? nil : Int(v.pfn)))
             i += 1
@@ -238,36 +299,12 @@ public final class PortZone {
         bport_clear_violations(raw)
     }
 
-    /// Directed probe: the free block at `pfn` leaves its list as isolation takes it,
-    /// keeps PG_reported, and is split by split_large_buddy(). Throws .noFreeBlock when
-    /// no free block starts at `pfn`.
-    public func probeSplitReported(pfn: Int) throws(AllocatorError) {
-        guard pfn >= 0 else { throw .pfnOutOfRange(pfn: pfn) }
-        try check(bport_probe_split_reported(raw, UInt64(pfn)), pfn: pfn, order: nil,
-                  migratetype: nil, flags: nil, pageblock: nil)
+    /// The port file a check's file name belongs to: the kernel files sit under
+    /// port/mm/, the shims and the harness under port/.
+    static func portFile(_ name: String) -> String {
+        ["page_alloc.c", "page_alloc.h", "page_reporting.c", "page_reporting.h",
+         "page_isolation.c"].contains(name) ? "port/mm/" + name : "port/" + name
     }
-
-    // MARK: - Line probes
-
-    /// Turns the port's line probes on or off for every zone of both variants.
-    public static func setProbes(enabled: Bool) { bport_probe_enable(enabled) }
-
-    /// Zeroes every probe counter.
-    public static func resetProbes() { bport_probe_reset() }
-
-    /// How often the probed call at `line` of port file `file` (0 port/mm/page_alloc.c,
-    /// 1 port/mm/page_reporting.h, 2 port/mm/page_reporting.c, 3 port/mm/page_isolation.c)
-    /// ran in `variant`, and how often it returned true.
-    public static func probe(_ variant: Variant, file: Int, line: Int) -> (hits: Int, trues: Int) {
-        var hits: UInt64 = 0, trues: UInt64 = 0
-        guard bport_probe_read(cVariant(variant), Int32(file), Int32(line), &hits, &trues) == 0 else {
-            return (0, 0)
-        }
-        return (Int(hits), Int(trues))
-    }
-
-    public static let probeFiles = ["port/mm/page_alloc.c", "port/mm/page_reporting.h",
-                                    "port/mm/page_reporting.c", "port/mm/page_isolation.c"]
 
     // MARK: - C boundary
 
@@ -285,13 +322,9 @@ public final class PortZone {
         case BPORT_EISOLATED.rawValue: throw .alreadyIsolated(pageblock: pageblock ?? -1)
         case BPORT_ENOTISOLATED.rawValue: throw .notIsolated(pageblock: pageblock ?? -1)
         case BPORT_EREENTERED.rawValue: throw .reentered
-        case BPORT_ENOFREEBLOCK.rawValue: throw .noFreeBlock(pfn: pfn ?? -1)
+        case BPORT_EVARIANT.rawValue: throw .unknownVariant("variant \(variant.name): its table was refused")
         default: fatalError("bport status \(status) has no Swift error")
         }
-    }
-
-    private static func cVariant(_ v: Variant) -> bport_variant {
-        v == .patched ? BPORT_PATCHED : BPORT_BASELINE
     }
 
     private static func cGeometry(_ g: Geometry) -> bport_geometry? {
@@ -316,8 +349,8 @@ public final class PortZone {
         if g.pageReportingOrder < 0 || g.pageReportingOrder > g.maxPageOrder {
             return "pageReportingOrder must be 0...maxPageOrder"
         }
-        if g.reportingCapacity < 1 || g.reportingCapacity > Int(BPORT_CAPACITY_LIMIT) {
-            return "reportingCapacity must be 1...\(BPORT_CAPACITY_LIMIT)"
+        if g.reportingCapacity < 1 || g.reportingCapacity > Geometry.capacityLimit {
+            return "reportingCapacity must be 1...\(Geometry.capacityLimit)"
         }
         if g.nrPageblocks > Geometry.pageLimit || g.zonePages > Geometry.pageLimit {
             return "the zone may hold at most \(Geometry.pageLimit) pages"

@@ -5,14 +5,35 @@
 // Nothing here knows how an allocator works; it only names what one can be asked and
 // what one can be seen to hold.
 
-/// Which text of mm/page_alloc.c a zone runs.
-public enum Variant: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
-    /// Linux 7.3 as released.
-    case baseline
-    /// Linux 7.3 with "mm: page_alloc: propagate PageReported flag across buddy splits".
-    case patched
+/// Which text of the ported kernel files a zone runs: the baseline (Linux 7.3 as
+/// released, compiled into the package) or the baseline with patches applied, built on
+/// demand. A variant is named by what it was made from and keyed by the content it was
+/// built from; two variants with the same key run the same code.
+public struct Variant: Hashable, Codable, Sendable, CustomStringConvertible {
+    /// The patches applied to the baseline, in order, as their files were named (empty
+    /// for the baseline).
+    public var patches: [String]
+    /// The digest of the variant's source text and build settings ("baseline" for the
+    /// compiled-in baseline). Equality and hashing use the key alone.
+    public var key: String
 
-    public var description: String { rawValue }
+    public init(patches: [String], key: String) {
+        self.patches = patches
+        self.key = key
+    }
+
+    /// Linux 7.3 as released: the port's own text, compiled into the package.
+    public static let baseline = Variant(patches: [], key: "baseline")
+
+    public var isBaseline: Bool { key == Variant.baseline.key }
+    /// "baseline", or "baseline + " and the patches.
+    public var name: String {
+        patches.isEmpty ? "baseline" : "baseline + " + patches.joined(separator: " + ")
+    }
+    public var description: String { name }
+
+    public static func == (a: Variant, b: Variant) -> Bool { a.key == b.key }
+    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
 }
 
 /// `enum migratetype` of a kernel built with CONFIG_CMA and CONFIG_MEMORY_ISOLATION.
@@ -53,7 +74,8 @@ public struct Geometry: Hashable, Codable, Sendable, CustomStringConvertible {
     /// MAX_PAGE_ORDER; NR_PAGE_ORDERS is one more.
     public var maxPageOrder: Int
     public var pageReportingOrder: Int
-    /// page_reporting_dev_info.capacity: scatterlist entries per report() call.
+    /// page_reporting_dev_info.capacity: scatterlist entries per report() call, at most
+    /// PAGE_REPORTING_CAPACITY (32).
     public var reportingCapacity: Int
     /// The migratetype of each pageblock at boot; empty means all `.movable`, as
     /// memmap_init does. Only unmovable, movable, reclaimable and cma are accepted.
@@ -77,6 +99,8 @@ public struct Geometry: Hashable, Codable, Sendable, CustomStringConvertible {
     public static let orderLimit = 12
     /// The largest zone a geometry may have, in pages.
     public static let pageLimit = 1 << 22
+    /// PAGE_REPORTING_CAPACITY: page_reporting_register() caps the capacity there.
+    public static let capacityLimit = 32
 
     /// x86-64 as Debian builds it: pageblock_order 9, MAX_PAGE_ORDER 10, reporting at
     /// pageblock_order (virtio-balloon's default order), 32 entries per report
@@ -256,6 +280,22 @@ public struct ReportBatch: Hashable, Codable, Sendable {
     public var pages: Int { ranges.reduce(0) { $0 + $1.pages } }
 }
 
+/// The state of the reporting device (the enum of mm/page_reporting.c): idle, a pass
+/// requested (its delayed work queued), or a pass under way.
+public enum ReportingState: Int, Hashable, Codable, Sendable, CustomStringConvertible {
+    case idle = 0
+    case requested = 1
+    case active = 2
+
+    public var description: String {
+        switch self {
+        case .idle: "idle"
+        case .requested: "requested"
+        case .active: "active"
+        }
+    }
+}
+
 /// What the host does with a batch: accept it (return true) or fail it.
 public typealias HostReport = (_ ranges: [PfnRange]) -> Bool
 
@@ -272,7 +312,8 @@ public enum AllocatorError: Error, Hashable, Codable, Sendable, CustomStringConv
     case alreadyIsolated(pageblock: Int)
     case notIsolated(pageblock: Int)
     case reentered
-    case noFreeBlock(pfn: Int)
+    /// The variant has no table of entry points in this process, or its table was refused.
+    case unknownVariant(String)
 
     public var description: String {
         switch self {
@@ -287,7 +328,7 @@ public enum AllocatorError: Error, Hashable, Codable, Sendable, CustomStringConv
         case .alreadyIsolated(let pb): "pageblock \(pb) is already isolated"
         case .notIsolated(let pb): "pageblock \(pb) is not isolated"
         case .reentered: "a reporting pass is already running on this zone"
-        case .noFreeBlock(let pfn): "no free block starts at pfn \(pfn)"
+        case .unknownVariant(let why): why
         }
     }
 }
@@ -299,16 +340,21 @@ public struct Violation: Hashable, Codable, Sendable, CustomStringConvertible {
     public var check: String
     /// The condition text or message, as written at the check.
     public var condition: String
+    /// The source file that holds the check: a port file ("port/mm/page_alloc.c") for
+    /// the port, a kernel file ("mm/page_alloc.c") for the model.
+    public var file: String
     /// The function that holds the check.
     public var function: String
-    /// The line of the port source that holds the check.
+    /// The line of `file` that holds the check.
     public var line: Int
     /// The page the check names, if any.
     public var pfn: Int?
 
-    public init(check: String, condition: String, function: String, line: Int, pfn: Int?) {
+    public init(check: String, condition: String, file: String, function: String, line: Int,
+                pfn: Int?) {
         self.check = check
         self.condition = condition
+        self.file = file
         self.function = function
         self.line = line
         self.pfn = pfn
@@ -316,6 +362,6 @@ public struct Violation: Hashable, Codable, Sendable, CustomStringConvertible {
 
     public var description: String {
         let at = pfn.map { " pfn \($0)" } ?? ""
-        return "\(check)(\(condition)) in \(function) line \(line)\(at)"
+        return "\(check)(\(condition)) in \(function), \(file):\(line)\(at)"
     }
 }

@@ -12,7 +12,9 @@ protocol DrivenAllocator {
     mutating func free(pfn: Int, order: Int) throws(AllocatorError)
     mutating func isolate(pageblock: Int) throws(AllocatorError)
     mutating func unisolate(pageblock: Int) throws(AllocatorError)
-    mutating func reportingPass(host: HostReport) throws(AllocatorError) -> [ReportBatch]
+    mutating func idle(host: HostReport) throws(AllocatorError) -> [ReportBatch]
+    var reportingState: ReportingState { get }
+    var reportingWorkQueued: Bool { get }
     func freeLists() -> [[[Int]]]
     func counters() -> Counters
     func pageblocks() -> [PageblockState]
@@ -33,8 +35,8 @@ extension DrivenAllocator {
                 try isolate(pageblock: pb)
             case .unisolate(let pb):
                 try unisolate(pageblock: pb)
-            case .report(let failing):
-                return .reported(try reportingPass(host: hostFailing(failing)))
+            case .idle(let failing):
+                return .reported(try idle(host: hostFailing(failing)))
             }
             return .done
         } catch {
@@ -51,6 +53,15 @@ func hostFailing(_ failing: [Int]) -> HostReport {
 }
 
 extension PortZone: DrivenAllocator {}
+
+extension PortZone {
+    /// Applies one operation and says what it returned; an idle spell's host fails the
+    /// batches the operation names.
+    public func run(_ op: Operation) -> Outcome {
+        var zone = self
+        return zone.apply(op)
+    }
+}
 
 extension BuddyModel: DrivenAllocator {
     func freeLists() -> [[[Int]]] {

@@ -6,6 +6,7 @@
 // 2^64, so a merged result names the same runs and the same final states as one
 // unsharded run exactly when their digests agree.
 
+import BuddyModel
 import BuddyPort
 import Dispatch
 import Synchronization
@@ -55,15 +56,31 @@ public enum CampaignGeometry {
     public static func named(_ name: String) -> Geometry? { all.first { $0.name == name }?.geometry }
 }
 
+/// A variant of the port and the rules the model follows beside it.
+public struct CampaignVariant: Sendable, Codable, Hashable, CustomStringConvertible {
+    public var variant: Variant
+    public var rules: ModelRules
+
+    public init(variant: Variant, rules: ModelRules) {
+        self.variant = variant
+        self.rules = rules
+    }
+
+    /// Linux 7.3 as released, beside the model's 7.3 rules.
+    public static let baseline = CampaignVariant(variant: .baseline, rules: .linux73)
+
+    public var description: String { "\(variant) (model \(rules))" }
+}
+
 /// What a campaign runs.
 public struct CampaignSpec: Sendable, Codable, Equatable {
     public var geometries: [String]
-    public var variants: [Variant]
+    public var variants: [CampaignVariant]
     public var firstSeed: UInt64
     public var seeds: Int
     public var operations: Int
 
-    public init(geometries: [String], variants: [Variant], firstSeed: UInt64, seeds: Int, operations: Int) {
+    public init(geometries: [String], variants: [CampaignVariant], firstSeed: UInt64, seeds: Int, operations: Int) {
         self.geometries = geometries
         self.variants = variants
         self.firstSeed = firstSeed
@@ -74,7 +91,7 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
 
 public struct CampaignDivergence: Sendable, Codable, Equatable {
     public var geometry: String
-    public var variant: Variant
+    public var variant: CampaignVariant
     public var seed: UInt64
     public var problem: String
     /// The shrunk operation list as a Swift Testing case.
@@ -82,7 +99,7 @@ public struct CampaignDivergence: Sendable, Codable, Equatable {
 }
 
 /// What a campaign (or the merge of its shards) found.
-public struct CampaignResult: Sendable, Codable, Equatable {
+public struct ModelCampaignResult: Sendable, Codable, Equatable {
     public var spec: CampaignSpec
     /// The shard this result is; nil for a whole campaign or a merge.
     public var shard: Shard?
@@ -97,9 +114,9 @@ public struct CampaignResult: Sendable, Codable, Equatable {
     public var seconds: Double?
 }
 
-public enum Campaign {
+public enum ModelCampaign {
     /// Runs the spec's seeds (the shard's range of them) on `threads` threads.
-    public static func run(_ spec: CampaignSpec, shard: Shard? = nil, threads: Int) -> CampaignResult {
+    public static func run(_ spec: CampaignSpec, shard: Shard? = nil, threads: Int) -> ModelCampaignResult {
         let clock = ContinuousClock()
         let start = clock.now
         let range = (shard ?? Shard(index: 1, count: 1)).range(of: spec.seeds)
@@ -121,7 +138,7 @@ public enum Campaign {
                 let runner: Runner
                 do {
                     if let r = runners[key] { runner = r } else {
-                        runner = try Runner(variant: v, geometry: geometries[g])
+                        runner = try Runner(variant: v.variant, rules: v.rules, geometry: geometries[g])
                         runners[key] = runner
                     }
                 } catch {
@@ -139,7 +156,7 @@ public enum Campaign {
             }
         }
         let elapsed = clock.now - start
-        return CampaignResult(spec: spec, shard: shard, seedRange: range, runs: jobs.count,
+        return ModelCampaignResult(spec: spec, shard: shard, seedRange: range, runs: jobs.count,
                               operations: jobs.count * spec.operations,
                               digest: hex(box.digests.reduce(0, &+)),
                               divergences: box.divergences.compactMap { $0 },
@@ -147,7 +164,7 @@ public enum Campaign {
     }
 
     /// One run's digest: its geometry, variant and seed with the port's final state.
-    static func runDigest(_ zone: PortZone, geometry: String, variant: Variant, seed: UInt64) -> UInt64 {
+    static func runDigest(_ zone: PortZone, geometry: String, variant: CampaignVariant, seed: UInt64) -> UInt64 {
         var state: [Int] = []
         zone.encodeState(into: &state)
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -155,7 +172,7 @@ public enum Campaign {
             h = (h ^ x) &* 0x0000_0100_0000_01b3
             h ^= h >> 29
         }
-        for b in "\(geometry)/\(variant)".utf8 { mix(UInt64(b)) }
+        for b in "\(geometry)/\(variant.variant.key)/\(variant.rules)".utf8 { mix(UInt64(b)) }
         mix(seed)
         for x in state { mix(UInt64(bitPattern: Int64(x))) }
         h = (h ^ (h >> 30)) &* 0xbf58_476d_1ce4_e5b9
@@ -170,7 +187,7 @@ public enum Campaign {
 
     /// The shards 1...N of one campaign, each exactly once, as one result: equal to the
     /// unsharded run's but for its time.
-    public static func merge(_ parts: [CampaignResult]) throws(CampaignMergeError) -> CampaignResult {
+    public static func merge(_ parts: [ModelCampaignResult]) throws(CampaignMergeError) -> ModelCampaignResult {
         guard let first = parts.first, let n = first.shard?.count else { throw CampaignMergeError("no shard results") }
         var seen = Set<Int>()
         for p in parts {
@@ -192,7 +209,7 @@ public enum Campaign {
             digest &+= d
         }
         let sorted = parts.sorted { $0.shard!.index < $1.shard!.index }
-        return CampaignResult(spec: first.spec, shard: nil, seedRange: 0 ..< first.spec.seeds,
+        return ModelCampaignResult(spec: first.spec, shard: nil, seedRange: 0 ..< first.spec.seeds,
                               runs: parts.reduce(0) { $0 + $1.runs }, operations: parts.reduce(0) { $0 + $1.operations },
                               digest: hex(digest), divergences: sorted.flatMap(\.divergences), seconds: nil)
     }
@@ -224,7 +241,7 @@ private final class Results: @unchecked Sendable {
 
 /// Campaign results as text, from the same values --json prints.
 public enum CampaignText {
-    public static func result(_ r: CampaignResult) -> String {
+    public static func result(_ r: ModelCampaignResult) -> String {
         let s = r.spec
         func seeds(_ r: Range<Int>) -> String {
             r.isEmpty ? "no seeds" : "seeds \(s.firstSeed + UInt64(r.lowerBound))-\(s.firstSeed + UInt64(r.upperBound - 1))"

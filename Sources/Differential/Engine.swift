@@ -9,7 +9,9 @@ import BuddyPort
 
 /// The first thing that went wrong in a run, with the operations that lead to it.
 public struct Divergence: Error, Sendable, CustomStringConvertible {
+    /// The port's variant and the rules the model followed beside it.
     public var variant: Variant
+    public var rules: ModelRules
     public var geometry: Geometry
     public var seed: UInt64?
     /// The operations up to and including the one after which the check failed.
@@ -27,10 +29,12 @@ public struct Divergence: Error, Sendable, CustomStringConvertible {
         }
         geometrySource += ")"
         let ops = operations.map { "        \($0)," }.joined(separator: "\n")
+        let variantSource = variant.isBaseline ? ".baseline"
+            : "try builtVariant(patches: [\(variant.patches.map { "\"\($0)\"" }.joined(separator: ", "))])"
         return """
             @Test func regression\(seed.map { "Seed\($0)" } ?? "")() throws {
                 // \(problem.split(separator: "\n").first ?? "")
-                try Differential.replay(.\(variant), \(geometrySource), [
+                try Differential.replay(\(variantSource), .\(Self.rulesSource(rules)), \(geometrySource), [
             \(ops)
                 ])
             }
@@ -39,12 +43,19 @@ public struct Divergence: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         """
-        port and model differ (variant \(variant), \(geometry)\(seed.map { ", seed \($0)" } ?? ""), \
+        port and model differ (variant \(variant), model \(rules), \(geometry)\(seed.map { ", seed \($0)" } ?? ""), \
         after \(operations.count) operation(s)):
         \(problem)
         Replay:
         \(replayCase)
         """
+    }
+
+    static func rulesSource(_ rules: ModelRules) -> String {
+        switch rules {
+        case .linux73: "linux73"
+        case .propagateReportedOnSplit: "propagateReportedOnSplit"
+        }
     }
 }
 
@@ -66,42 +77,43 @@ public struct CheckPolicy: Sendable {
 public enum Differential {
     /// Runs `count` generated operations from `seed`; nil when port and model agree and
     /// every invariant holds throughout, else the shrunk divergence.
-    public static func run(variant: Variant, geometry: Geometry, seed: UInt64, count: Int,
-                           policy: CheckPolicy = CheckPolicy()) -> Divergence? {
-        run(variant: variant, geometry: geometry, seed: seed, count: count, policy: policy, finished: nil)
+    public static func run(variant: Variant, rules: ModelRules, geometry: Geometry, seed: UInt64,
+                           count: Int, policy: CheckPolicy = CheckPolicy()) -> Divergence? {
+        run(variant: variant, rules: rules, geometry: geometry, seed: seed, count: count, policy: policy,
+            finished: nil)
     }
 
     /// `run`; `finished` sees the port's zone after the last operation when there was no
     /// divergence.
-    static func run(variant: Variant, geometry: Geometry, seed: UInt64, count: Int,
+    static func run(variant: Variant, rules: ModelRules, geometry: Geometry, seed: UInt64, count: Int,
                     policy: CheckPolicy, finished: ((PortZone) -> Void)?) -> Divergence? {
         do {
-            return try Runner(variant: variant, geometry: geometry, policy: policy)
+            return try Runner(variant: variant, rules: rules, geometry: geometry, policy: policy)
                 .run(seed: seed, count: count, finished: finished)
         } catch {
-            return Divergence(variant: variant, geometry: geometry, seed: seed, operations: [],
-                              problem: "zone creation failed: \(error)")
+            return Divergence(variant: variant, rules: rules, geometry: geometry, seed: seed,
+                              operations: [], problem: "zone creation failed: \(error)")
         }
     }
 
     /// Replays a recorded list; throws the divergence when port and model differ or an
     /// invariant fails. Checks everything after every operation.
-    public static func replay(_ variant: Variant, _ geometry: Geometry,
+    public static func replay(_ variant: Variant, _ rules: ModelRules, _ geometry: Geometry,
                               _ operations: [Operation]) throws(Divergence) {
-        if let (prefix, problem) = firstFailure(variant: variant, geometry: geometry,
+        if let (prefix, problem) = firstFailure(variant: variant, rules: rules, geometry: geometry,
                                                 operations: operations,
                                                 policy: CheckPolicy(fullCheckInterval: 1, largeZoneFullCheckInterval: 1)) {
-            throw Divergence(variant: variant, geometry: geometry, seed: nil,
+            throw Divergence(variant: variant, rules: rules, geometry: geometry, seed: nil,
                              operations: Array(operations.prefix(prefix)), problem: problem)
         }
     }
 
     /// The number of operations up to the first failure and its description, or nil.
-    static func firstFailure(variant: Variant, geometry: Geometry, operations: [Operation],
-                             policy: CheckPolicy) -> (Int, String)? {
+    static func firstFailure(variant: Variant, rules: ModelRules, geometry: Geometry,
+                             operations: [Operation], policy: CheckPolicy) -> (Int, String)? {
         var session: Session
         do {
-            session = try Session(variant: variant, geometry: geometry, policy: policy)
+            session = try Session(variant: variant, rules: rules, geometry: geometry, policy: policy)
         } catch {
             return (0, "zone creation failed: \(error)")
         }
@@ -115,10 +127,10 @@ public enum Differential {
 
     /// Delta debugging over the operation list: drop chunks, then single operations,
     /// while some check still fails; the result fails with every operation needed.
-    static func shrink(variant: Variant, geometry: Geometry, operations: [Operation],
-                       policy: CheckPolicy) -> (operations: [Operation], problem: String) {
+    static func shrink(variant: Variant, rules: ModelRules, geometry: Geometry,
+                       operations: [Operation], policy: CheckPolicy) -> (operations: [Operation], problem: String) {
         let strict = CheckPolicy(fullCheckInterval: 1, largeZoneFullCheckInterval: 1)
-        guard let (end, firstProblem) = firstFailure(variant: variant, geometry: geometry,
+        guard let (end, firstProblem) = firstFailure(variant: variant, rules: rules, geometry: geometry,
                                                      operations: operations, policy: strict)
         else {
             return (operations, "a failure that did not reproduce under full checking")
@@ -132,7 +144,7 @@ public enum Differential {
             while start < current.count {
                 var candidate = current
                 candidate.removeSubrange(start ..< min(start + chunk, current.count))
-                if let (n, p) = firstFailure(variant: variant, geometry: geometry,
+                if let (n, p) = firstFailure(variant: variant, rules: rules, geometry: geometry,
                                              operations: candidate, policy: strict) {
                     current = Array(candidate.prefix(n))
                     problem = p
@@ -153,6 +165,7 @@ public enum Differential {
 /// made (and its memory touched) once, not once a seed.
 public final class Runner {
     let variant: Variant
+    let rules: ModelRules
     let geometry: Geometry
     let policy: CheckPolicy
     private let port: PortZone
@@ -161,12 +174,14 @@ public final class Runner {
     /// The flat encodings' buffers, kept from run to run.
     private var buffers: ([Int], [Int]) = ([], [])
 
-    public init(variant: Variant, geometry: Geometry, policy: CheckPolicy = CheckPolicy()) throws(AllocatorError) {
+    public init(variant: Variant, rules: ModelRules, geometry: Geometry,
+                policy: CheckPolicy = CheckPolicy()) throws(AllocatorError) {
         self.variant = variant
+        self.rules = rules
         self.geometry = geometry
         self.policy = policy
         port = try PortZone(variant: variant, geometry: geometry)
-        bootModel = try BuddyModel(variant: variant, geometry: geometry)
+        bootModel = try BuddyModel(rules: rules, geometry: geometry)
         boot = .allocate(byteCount: port.checkpointSize, alignment: 16)
         port.saveCheckpoint(into: boot)
     }
@@ -194,9 +209,9 @@ public final class Runner {
             let op = generator.next(live: session.live)
             ops.append(op)
             if session.step(op, full: step == count - 1) != nil {
-                let shrunk = Differential.shrink(variant: variant, geometry: geometry, operations: ops,
-                                                 policy: policy)
-                return Divergence(variant: variant, geometry: geometry, seed: seed,
+                let shrunk = Differential.shrink(variant: variant, rules: rules, geometry: geometry,
+                                                 operations: ops, policy: policy)
+                return Divergence(variant: variant, rules: rules, geometry: geometry, seed: seed,
                                   operations: shrunk.operations, problem: shrunk.problem)
             }
         }
@@ -220,9 +235,10 @@ struct Session {
     var portState: [Int] = []
     var modelState: [Int] = []
 
-    init(variant: Variant, geometry: Geometry, policy: CheckPolicy) throws(AllocatorError) {
+    init(variant: Variant, rules: ModelRules, geometry: Geometry,
+         policy: CheckPolicy) throws(AllocatorError) {
         self.init(port: try PortZone(variant: variant, geometry: geometry),
-                  model: try BuddyModel(variant: variant, geometry: geometry), policy: policy)
+                  model: try BuddyModel(rules: rules, geometry: geometry), policy: policy)
     }
 
     /// A session over a port zone and a model in the same state.
@@ -253,6 +269,11 @@ struct Session {
         }
         if let v = model.violations.first {
             return "\(op): the model recorded \(v)"
+        }
+        if port.reportingState != model.reportingState || port.reportingWorkQueued != model.reportingWorkQueued {
+            return "\(op): the reporting device differs: port \(port.reportingState)"
+                + "\(port.reportingWorkQueued ? ", work queued" : ""), model \(model.reportingState)"
+                + "\(model.reportingWorkQueued ? ", work queued" : "")"
         }
         if compareEncoded {
             let everything = full || steps % policy.fullCheckInterval == 0

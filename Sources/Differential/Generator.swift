@@ -2,7 +2,8 @@
 //
 // Seeded random operation sequences that reach deep states: zones filled nearly full and
 // drained again, fragmented by mixed migratetypes, fallbacks that claim whole pageblocks,
-// isolation across large buddies, and reporting passes in between, some failing.
+// isolation across large buddies, and idle spells in between that let requested
+// reporting passes run, some failing.
 
 import BuddyTypes
 
@@ -47,7 +48,7 @@ public struct OperationGenerator: Sendable {
         }
         if roll < alloc + free + report {
             let fail = Int.random(in: 0 ..< 10, using: &rng)
-            return .report(failing: fail == 0 ? [0] : fail == 1 ? [1, 2] : [])
+            return .idle(failing: fail == 0 ? [0] : fail == 1 ? [1, 2] : [])
         }
         return isolation()
     }

@@ -8,6 +8,7 @@
 // inserts. The frontier holds one level at a time, so memory is the fingerprint set,
 // the widest two levels' encodings and 5 bytes of parent record a state.
 
+import BuddyTypes
 import Differential
 import Dispatch
 import Synchronization

@@ -2,7 +2,8 @@
 //
 // Exhaustive exploration of a tiny zone of the port: every state reachable by
 // allocations (each order and migratetype asked for), frees of each live allocation,
-// isolation changes and reporting passes (accepted, or the first batch failed).
+// isolation changes and idle spells (which run the reporting pass a free requested: its
+// batches accepted, or the first failed).
 //
 // A state is the port's compact encoding (include/buddy_port_checkpoint.h: a few tens
 // of bytes, canonical, lossless for every state it accepts); the search goes breadth
@@ -26,6 +27,7 @@
 import BuddyPort
 import Differential
 import class Foundation.ProcessInfo
+import Measurement
 
 /// The operations exploration tries in each state.
 public struct ExplorationAlphabet: Sendable, Codable, Equatable {
@@ -156,15 +158,15 @@ public enum Exploration {
     static let notReproduced = "not reproduced by replay"
 
     /// Applies `op`, keeping the host's discarded pages; false when the call was refused
-    /// (the zone is then unchanged). A failed allocation or a pass with nothing to send
-    /// counts as done: the state tells whether anything changed.
+    /// (the zone is then unchanged). A failed allocation or an idle spell with no work
+    /// queued or nothing to send counts as done: the state tells whether anything changed.
     static func apply(_ op: Operation, to zone: PortZone, host: inout UInt64) -> Bool {
         var allocated = -1, calls = 0
         return apply(op, to: zone, host: &host, allocated: &allocated, reportCalls: &calls)
     }
 
     /// `apply`, with the pfn an allocation got (-1 when it got none) and the report()
-    /// calls a pass made.
+    /// calls an idle spell's pass made.
     static func apply(_ op: Operation, to zone: PortZone, host: inout UInt64, allocated: inout Int,
                       reportCalls: inout Int) -> Bool {
         do {
@@ -177,10 +179,10 @@ public enum Exploration {
             case .free(let pfn, let order): try zone.free(pfn: pfn, order: order)
             case .isolate(let pb): try zone.isolate(pageblock: pb)
             case .unisolate(let pb): try zone.unisolate(pageblock: pb)
-            case .report(let failing):
+            case .idle(let failing):
                 var batch = 0
                 var discarded = host
-                _ = try zone.reportingPass { ranges in
+                _ = try zone.idle { ranges in
                     defer { batch += 1 }
                     if failing.contains(batch) { return false }
                     for r in ranges { discarded |= pfnMask(r.pfn, r.order) }
@@ -269,8 +271,8 @@ final class ZoneWorker: SearchWorker {
     private let hosts: UnsafeMutablePointer<UInt64>
     /// The loaded state as a checkpoint, restored before each operation.
     private let checkpoint: UnsafeMutableRawPointer
-    private let reportAccepted = Operation.report(failing: [])
-    private let reportFailing = Operation.report(failing: [0])
+    private let reportAccepted = Operation.idle(failing: [])
+    private let reportFailing = Operation.idle(failing: [0])
     /// The report() calls of the last pass applied, and whether the loaded state's
     /// accepted pass made none.
     private var reportCalls = 0
@@ -293,8 +295,9 @@ final class ZoneWorker: SearchWorker {
         hosts = .allocate(capacity: Lane.operationLimit)
         checkpoint = .allocate(byteCount: zone.checkpointSize, alignment: 16)
         live.reserveCapacity(geometry.zonePages)
-        pageblocksAt = 3 + 5 + geometry.maxPageOrder + 1
-        blocksAt = pageblocksAt + (geometry.nrPageblocks + 1) / 2
+        let layout = CompactLayout(geometry)
+        pageblocksAt = layout.pageblocksAt
+        blocksAt = layout.blocksAt
     }
 
     deinit {
@@ -368,8 +371,9 @@ final class ZoneWorker: SearchWorker {
 
     func apply(_ i: Int, into out: UnsafeMutableRawBufferPointer) -> Step {
         let op = operation(i)
-        // A pass that called report() not once goes the same way whether the host would
-        // have failed the first call: the failing pass is the accepted one again.
+        // An idle spell that called report() not once (no work queued, or a pass with
+        // nothing to send) goes the same way whether the host would have failed the first
+        // call: the failing one is the accepted one again.
         if i == operationCount - 1 && passWithoutCalls { return .refused }
         let (step, _, host) = apply(op, into: out)
         hosts[i] = host

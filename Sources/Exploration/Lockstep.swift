@@ -14,7 +14,7 @@ import BuddyPort
 import Differential
 
 /// What a reviewer can see differ between two zones.
-public enum Observable: Int, CaseIterable, Codable, Sendable, CustomStringConvertible {
+public enum LockstepObservable: Int, CaseIterable, Codable, Sendable, CustomStringConvertible {
     /// Which free pages carry PG_reported.
     case reportedFlags
     /// Which pages are free, in blocks of which order, and which are allocated.
@@ -27,7 +27,7 @@ public enum Observable: Int, CaseIterable, Codable, Sendable, CustomStringConver
     case counters
     /// The pfn one allocation got on each side.
     case allocationPfns
-    /// The reporting device's state and the zone flags.
+    /// The reporting device's state, whether its work is queued, and the zone flags.
     case reportingState
 
     public var description: String {
@@ -38,7 +38,7 @@ public enum Observable: Int, CaseIterable, Codable, Sendable, CustomStringConver
         case .pageblocks: "pageblock migratetypes"
         case .counters: "free page counters"
         case .allocationPfns: "pfns of the same allocation"
-        case .reportingState: "reporting state, zone flags"
+        case .reportingState: "reporting state, queued work, zone flags"
         }
     }
 }
@@ -46,7 +46,7 @@ public enum Observable: Int, CaseIterable, Codable, Sendable, CustomStringConver
 public struct LockstepDifference: Sendable, Codable, Equatable {
     /// A shortest operation list from boot to the first state where the variants differ.
     public var operations: [String]
-    public var differs: [Observable]
+    public var differs: [LockstepObservable]
     /// Per observable that differs, what each side shows.
     public var details: [String]
 }
@@ -89,12 +89,12 @@ extension Exploration {
             let ops = pairs[0].operations(along: best.path)
             let details = try pairs[0].describe(after: best.path)
             first = LockstepDifference(operations: ops.map(\.description),
-                                       differs: Observable.allCases.filter { best.marks & (1 << UInt32($0.rawValue)) != 0 },
+                                       differs: LockstepObservable.allCases.filter { best.marks & (1 << UInt32($0.rawValue)) != 0 },
                                        details: details)
         }
         let seconds = (clock.now - start).seconds
         var by: [String: Int] = [:]
-        for o in Observable.allCases { by[o.description] = outcome.marked[o.rawValue] }
+        for o in LockstepObservable.allCases { by[o.description] = outcome.marked[o.rawValue] }
         return LockstepResult(
             variants: [a, b], geometry: name, alphabet: alphabet, states: outcome.states, closed: outcome.closed,
             collisionBound: collisionBound(states: outcome.states), differing: outcome.anyMarked, differingBy: by,
@@ -111,13 +111,15 @@ extension Exploration {
 /// The sections of one side's compact encoding.
 struct CompactLayout {
     let geometry: Geometry
-    let countersAt = 3
+    /// The reporting state, whether its work is queued, the zone flags and
+    /// watermark_boost come first, then the counters.
+    static let countersAt = 4
     let pageblocksAt: Int
     let blocksAt: Int
 
     init(_ g: Geometry) {
         geometry = g
-        pageblocksAt = 3 + 5 + g.maxPageOrder + 1
+        pageblocksAt = Self.countersAt + 5 + g.maxPageOrder + 1
         blocksAt = pageblocksAt + (g.nrPageblocks + 1) / 2
     }
 
@@ -153,8 +155,8 @@ final class LockstepWorker: SearchWorker {
     private var pairsAfter: [[(Int, Int)]]
     private var hostsAfter: [(UInt64, UInt64)]
     private let out: [UnsafeMutableRawBufferPointer]
-    private let reportAccepted = Operation.report(failing: [])
-    private let reportFailing = Operation.report(failing: [0])
+    private let reportAccepted = Operation.idle(failing: [])
+    private let reportFailing = Operation.idle(failing: [0])
 
     init(_ a: Variant, _ b: Variant, geometry: Geometry, alphabet: ExplorationAlphabet) throws {
         sides = [try ZoneWorker(variant: a, geometry: geometry, alphabet: alphabet),
@@ -288,10 +290,10 @@ final class LockstepWorker: SearchWorker {
 
     func marks(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, _ p: UnsafeRawBufferPointer) -> UInt32 {
         var m: UInt32 = 0
-        func set(_ o: Observable) { m |= 1 << UInt32(o.rawValue) }
+        func set(_ o: LockstepObservable) { m |= 1 << UInt32(o.rawValue) }
         func same(_ r: Range<Int>) -> Bool { r.allSatisfy { a[$0] == b[$0] } }
-        if !same(0 ..< 3) { set(.reportingState) }
-        if !same(3 ..< layout.pageblocksAt) { set(.counters) }
+        if !same(0 ..< CompactLayout.countersAt) { set(.reportingState) }
+        if !same(CompactLayout.countersAt ..< layout.pageblocksAt) { set(.counters) }
         if !same(layout.pageblocksAt ..< layout.blocksAt) { set(.pageblocks) }
         let x = layout.blocks(a), y = layout.blocks(b)
         if x.reported != y.reported { set(.reportedFlags) }
@@ -325,7 +327,7 @@ final class LockstepWorker: SearchWorker {
         let marks = marks(a, b, p)
         let names = sides.map(\.zone.variant.description)
         var lines: [String] = []
-        for o in Observable.allCases where marks & (1 << UInt32(o.rawValue)) != 0 {
+        for o in LockstepObservable.allCases where marks & (1 << UInt32(o.rawValue)) != 0 {
             let views = [a, b].enumerated().map { k, side in
                 sides[k].load(side)
                 return view(o, sides[k].zone, pairs: p, side: k)
@@ -335,7 +337,7 @@ final class LockstepWorker: SearchWorker {
         return lines
     }
 
-    private func view(_ o: Observable, _ zone: PortZone, pairs p: UnsafeRawBufferPointer, side: Int) -> String {
+    private func view(_ o: LockstepObservable, _ zone: PortZone, pairs p: UnsafeRawBufferPointer, side: Int) -> String {
         let snapshot = zone.snapshot()
         switch o {
         case .reportedFlags: return "reported free blocks at \(snapshot.reportedHeads)"
@@ -348,7 +350,7 @@ final class LockstepWorker: SearchWorker {
         case .counters: return "\(snapshot.counters.nrFree) free \(snapshot.counters.freePages)"
         case .allocationPfns:
             return stride(from: side, to: p.count, by: 2).map { p[$0] == 0xff ? "-" : "\(p[$0])" }.joined(separator: ",")
-        case .reportingState: return "(internal state)"
+        case .reportingState: return "\(zone.reportingState)\(zone.reportingWorkQueued ? ", work queued" : "")"
         }
     }
 }

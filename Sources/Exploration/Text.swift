@@ -25,9 +25,9 @@ public enum ExplorationText {
         let types = a.types.map(\.description).joined(separator: ", ")
         return """
               operations: allocate orders \(a.orders.lowerBound)-\(a.orders.upperBound) (\(types)), free each live
-              allocation, \(a.isolation ? "isolate or unisolate each pageblock, " : "")report (accepted, or
-              the first batch failed); checked in every state: invariants, soundness,
-              kernel checks
+              allocation, \(a.isolation ? "isolate or unisolate each pageblock, " : "")idle (a pass a free requested
+              runs: accepted, or the first batch failed); checked in every state:
+              invariants, soundness, kernel checks
             """
     }
 
@@ -64,7 +64,7 @@ public enum ExplorationText {
                 + "\(count(m.transitions)) transitions, depth \(m.depth), collision bound \(String(format: "%.1e", r.collisionBound))",
             "  pairs whose observable states differ: \(count(r.differing))",
         ]
-        for o in Observable.allCases where (r.differingBy[o.description] ?? 0) > 0 {
+        for o in LockstepObservable.allCases where (r.differingBy[o.description] ?? 0) > 0 {
             lines.append("    \(o): \(count(r.differingBy[o.description]!))")
         }
         if let first = r.first {

@@ -52,6 +52,8 @@ enum Attribute {
     static let count = UInt32(DW_AT_count)
     static let linkageName = UInt32(DW_AT_linkage_name)
     static let mipsLinkageName = UInt32(DW_AT_MIPS_linkage_name)
+    static let dwoName = UInt32(DW_AT_dwo_name)
+    static let gnuDWOName = UInt32(0x2130)  // DW_AT_GNU_dwo_name
 }
 
 /// A Dwarf_Die with the queries this package needs. Failures of libdw on present
@@ -179,9 +181,7 @@ struct DIE {
 
     /// DW_AT_decl_file as a path, looked up through the abstract origin.
     func declFile() throws(ObjectError) -> String? {
-        var d = raw
-        guard dwarf_hasattr_integrate(&d, UInt32(DW_AT_decl_file)) != 0 else { return nil }
-        return String(cString: try checked(.dw, "dwarf_decl_file", dwarf_decl_file(&d)))
+        try fileAttribute(UInt32(DW_AT_decl_file), integrate: true)
     }
 
     /// DW_AT_decl_line, looked up through the abstract origin.

@@ -25,7 +25,7 @@ import Musl
 /// An object file's DWARF, opened through libdwfl. Not safe for concurrent use; open
 /// one per task instead.
 public final class DWARFFile {
-    private let elf: ELFFile
+    let elf: ELFFile
     private let callbacks: UnsafeMutablePointer<Dwfl_Callbacks>
     private let dwfl: OpaquePointer
     private let module: OpaquePointer
@@ -39,11 +39,17 @@ public final class DWARFFile {
     /// Throws `.noDWARF` when the file has no DWARF and no separate debug file is found.
     public init(path: String) throws(ObjectError) {
         let elf = try ELFFile(path: path)
+        if !elf.info.hasDebugInfo { throw noDWARFReason(elf) }
+        try checkSelfContained(elf)
         try checkDWARFSections(of: elf)
         let callbacks = UnsafeMutablePointer<Dwfl_Callbacks>.allocate(capacity: 1)
+        // No search for separate debug files: libdwfl's standard callbacks follow a
+        // .gnu_debuglink or a build ID into other files (a FIFO, /dev/zero, a huge
+        // file planted beside the object) and ask debuginfod servers when
+        // DEBUGINFOD_URLS is set. The file given is the only one read.
         callbacks.initialize(to: Dwfl_Callbacks(
-            find_elf: dwfl_build_id_find_elf,
-            find_debuginfo: dwfl_standard_find_debuginfo,
+            find_elf: { _, _, _, _, _, _ in -1 },
+            find_debuginfo: { _, _, _, _, _, _, _, _ in -1 },
             section_address: dwfl_offline_section_address,
             debuginfo_path: nil))
         guard let dwfl = dwfl_begin(callbacks) else {
@@ -54,14 +60,15 @@ public final class DWARFFile {
         do throws(ObjectError) {
             // libdwfl owns and closes the descriptor it is given; the duplicate refers
             // to the file that was just checked.
-            let descriptor = elf.withDescriptor { dup($0) }
+            // zstd-compressed debug sections are inflated into an in-memory copy first.
+            let descriptor = try Inflate.zstdInflatedCopy(of: elf) ?? elf.withDescriptor { dup($0) }
             guard descriptor >= 0 else { throw .cannotRead("cannot duplicate file descriptor") }
             let module = try checked(.dwfl, "dwfl_report_offline",
                                      dwfl_report_offline(dwfl, "object", path, descriptor))
             try checked(.dwfl, "dwfl_report_end", status: dwfl_report_end(dwfl, nil, nil))
             var bias: Dwarf_Addr = 0
             let found = dwfl_module_getdwarf(module, &bias)
-            if found == nil && !elf.info.hasDebugInfo { throw .noDWARF }
+            if found == nil && !elf.info.hasDebugInfo { throw noDWARFReason(elf) }
             let dwarf = try checked(.dwflDebugInfo, "dwfl_module_getdwarf", found)
             self.module = module
             self.dwarf = dwarf
@@ -81,6 +88,14 @@ public final class DWARFFile {
         callbacks.deallocate()
     }
 
+    /// The libdw handle, for readers of this file's DWARF in other files of the module;
+    /// valid while `self` lives.
+    var handle: OpaquePointer { dwarf }
+
+    /// Whether addresses in the DWARF are the symbol table's (an executable or shared
+    /// object; a relocatable object's are laid out by libdwfl).
+    var addressesAreSymbolValues: Bool { elf.info.type != .relocatable && bias == 0 }
+
     /// The DW_AT_name of every compilation unit, in order.
     public func compilationUnits() throws(ObjectError) -> [String] {
         var names: [String] = []
@@ -98,16 +113,17 @@ public final class DWARFFile {
         throws(ObjectError) -> [DWARFFunction]
     {
         var found: [DWARFFunction] = []
+        let budget = RenderBudget(fileSize: elf.withOpenFile { $0.size })
         try forEachUnit { unit throws(ObjectError) in
             let unitName = try unit.ownName() ?? ""
             if let unitSuffix, !unitName.hasPathSuffix(unitSuffix) { return }
-            found += try search(unit: unit, unitName: unitName, names: names)
+            found += try search(unit: unit, unitName: unitName, names: names, budget: budget)
         }
         return found
     }
 
     /// Calls `body` with the root DIE of each compilation or partial unit.
-    private func forEachUnit(_ body: (DIE) throws(ObjectError) -> Void) throws(ObjectError) {
+    func forEachUnit(_ body: (DIE) throws(ObjectError) -> Void) throws(ObjectError) {
         var unit: OpaquePointer?
         while true {
             var next: OpaquePointer?
@@ -118,8 +134,14 @@ public final class DWARFFile {
                                  status: dwarf_get_units(dwarf, unit, &next, &version, &unitType, &root, nil))
             if rc != 0 { return }
             unit = next
-            guard unitType == UInt8(DW_UT_compile) || unitType == UInt8(DW_UT_partial) else { continue }
             let unitRoot = DIE(root)
+            if unitType == UInt8(DW_UT_skeleton) || unitRoot.has(Attribute.gnuDWOName) || unitRoot.has(Attribute.dwoName) {
+                // The unit's DIEs are in a .dwo file, which is not looked for.
+                let name = (try? unitRoot.string(Attribute.dwoName)) ?? (try? unitRoot.string(Attribute.gnuDWOName))
+                throw .noDWARFBecause("split DWARF: the units' DIEs are in \(name.flatMap { $0 } ?? "a .dwo file"), "
+                                      + "which is not looked for; give an object built without -gsplit-dwarf")
+            }
+            guard unitType == UInt8(DW_UT_compile) || unitType == UInt8(DW_UT_partial) else { continue }
             guard unitRoot.tag == Tag.compileUnit || unitRoot.tag == Tag.partialUnit else {
                 throw .corruptDWARF("unit at offset 0x\(String(unitRoot.offset, radix: 16)) does not start with a unit DIE")
             }
@@ -128,7 +150,8 @@ public final class DWARFFile {
     }
 
     /// The requested functions defined at the top level of one unit.
-    private func search(unit: DIE, unitName: String, names: Set<String>) throws(ObjectError) -> [DWARFFunction] {
+    func search(unit: DIE, unitName: String, names: Set<String>,
+                budget: RenderBudget) throws(ObjectError) -> [DWARFFunction] {
         var roots: [DIE] = []
         var rootIndex: [UInt64: Int] = [:]
         var concrete: [DIE] = []
@@ -164,7 +187,7 @@ public final class DWARFFile {
         for (index, root) in roots.enumerated() {
             let inline = try root.unsigned(Attribute.inline)
             result.append(DWARFFunction(
-                prototype: try prototype(of: root),
+                prototype: try prototype(of: root, budget: budget),
                 compilationUnit: unitName,
                 declFile: try root.declFile(),
                 declLine: try root.declLine(),
@@ -173,14 +196,14 @@ public final class DWARFFile {
                 inlinedOnly: inline != nil && copies[index].isEmpty,
                 outOfLineCopies: copies[index],
                 inlinedCallSites: callSites[index],
-                locals: try locals(of: root)))
+                locals: try locals(of: root, budget: budget)))
         }
         return result
     }
 
     /// The index of the requested function `die` is an instance of, following
     /// DW_AT_abstract_origin through at most a few concrete layers.
-    private func originRoot(of die: DIE, _ rootIndex: [UInt64: Int]) throws(ObjectError) -> Int? {
+    func originRoot(of die: DIE, _ rootIndex: [UInt64: Int]) throws(ObjectError) -> Int? {
         var current = die
         for _ in 0..<8 {
             guard let origin = try current.reference(Attribute.abstractOrigin) else { return nil }
@@ -190,18 +213,24 @@ public final class DWARFFile {
         return nil
     }
 
+    /// DIEs that hold code nested deeper than this below their unit are refused:
+    /// libdw finds a DIE's next sibling by reading past all its children when the
+    /// producer left out DW_AT_sibling, so a walk costs its DIEs times their depth.
+    /// GCC's kernel objects stay below 20.
+    static let maximumNesting = 256
+
     /// Calls `body` for every DW_TAG_inlined_subroutine under `unit`, descending only
     /// through DIEs that can contain code.
     private func walkCode(below unit: DIE, _ body: (DIE) throws(ObjectError) -> Void) throws(ObjectError) {
-        var pending: [DIE] = [unit]
-        while let parent = pending.popLast() {
+        var pending: [(DIE, Int)] = [(unit, 0)]
+        while let (parent, depth) = pending.popLast() {
             try parent.forEachChild { child throws(ObjectError) in
                 switch child.tag {
                 case Tag.inlinedSubroutine:
                     try body(child)
-                    pending.append(child)
+                    pending.append((try Self.nested(child, depth), depth + 1))
                 case Tag.subprogram, Tag.lexicalBlock, Tag.tryBlock, Tag.catchBlock:
-                    pending.append(child)
+                    pending.append((try Self.nested(child, depth), depth + 1))
                 default:
                     break
                 }
@@ -209,38 +238,48 @@ public final class DWARFFile {
         }
     }
 
-    /// The named DW_TAG_variable DIEs of a function body, lexical blocks included.
-    private func locals(of function: DIE) throws(ObjectError) -> [Parameter] {
+    private static func nested(_ die: DIE, _ depth: Int) throws(ObjectError) -> DIE {
+        guard depth < maximumNesting else {
+            throw .tooComplex("DIEs nested more than \(maximumNesting) deep (at offset 0x\(String(die.offset, radix: 16))); not read")
+        }
+        return die
+    }
+
+    /// The named DW_TAG_variable DIEs of a function body, lexical blocks included, in
+    /// breadth-first order.
+    private func locals(of function: DIE, budget: RenderBudget) throws(ObjectError) -> [Parameter] {
         var found: [Parameter] = []
-        var pending: [DIE] = [function]
-        while !pending.isEmpty {
-            let parent = pending.removeFirst()
+        var pending: [(DIE, Int)] = [(function, 0)]
+        var next = 0
+        while next < pending.count {
+            let (parent, depth) = pending[next]
+            next += 1
             try parent.forEachChild { child throws(ObjectError) in
                 if child.tag == Tag.variable, let name = try child.name() {
                     let type = try child.reference(Attribute.type, integrate: true)
-                    found.append(Parameter(name: name, type: try renderType(type)))
+                    found.append(Parameter(name: name, type: try renderType(type, budget: budget)))
                 } else if child.tag == Tag.lexicalBlock {
-                    pending.append(child)
+                    pending.append((try Self.nested(child, depth), depth + 1))
                 }
             }
         }
         return found
     }
 
-    private func prototype(of die: DIE) throws(ObjectError) -> FunctionPrototype {
+    private func prototype(of die: DIE, budget: RenderBudget) throws(ObjectError) -> FunctionPrototype {
         let name = try die.name() ?? ""
-        let list = try parameterList(of: die)
+        let list = try parameterList(of: die, budget: budget)
         let returnType = try die.reference(Attribute.type, integrate: true)
         var parameters: [Parameter] = []
         for parameter in list.parameters {
-            parameters.append(Parameter(name: parameter.name, type: try renderType(parameter.type)))
+            parameters.append(Parameter(name: parameter.name, type: try renderType(parameter.type, budget: budget)))
         }
         return FunctionPrototype(
             name: name,
-            returnType: try renderType(returnType),
+            returnType: try renderType(returnType, budget: budget),
             parameters: parameters,
             isVariadic: list.isVariadic,
-            rendered: try renderType(returnType, declarator: "\(name)(\(list.text))"))
+            rendered: try renderType(returnType, declarator: "\(name)(\(list.text))", budget: budget))
     }
 
     private func outOfLineCopy(_ die: DIE) throws(ObjectError) -> OutOfLineCopy {

@@ -86,3 +86,47 @@ private func integer(_ bytes: [UInt8], at offset: Int, width: Int, bigEndian: Bo
     }
     return value
 }
+
+/// Why a file without `.debug_info` has none, when its sections tell.
+func noDWARFReason(_ elf: ELFFile) -> ObjectError {
+    let names = elf.info.sections.map(\.name)
+    if names.contains(where: { $0.hasPrefix(".gnu.lto_") || $0.hasPrefix(".gnu.debuglto_") }) {
+        return .noDWARFBecause("a GCC LTO object, whose code and DWARF are made when it is linked; give the linked object")
+    }
+    if names.contains(where: { $0.hasPrefix(".debug_info.dwo") }) {
+        return .noDWARFBecause("a split DWARF file (.dwo), whose addresses are in the object it was split from; "
+                               + "give an object built without -gsplit-dwarf")
+    }
+    if let link = elf.info.sections.first(where: { $0.name == ".gnu_debuglink" }) {
+        let name = debugLinkName(link, in: elf).map { " (\(printable($0)))" } ?? ""
+        return .noDWARFBecause("stripped; its .gnu_debuglink names a separate debug file\(name), which is not looked for: give that file")
+    }
+    if names.contains(".BTF") {
+        return .noDWARFBecause("BTF only, which carries no parameter names or locals of inlined functions; give an object built with -g")
+    }
+    return .noDWARF
+}
+
+/// Refuses DWARF that needs another file: `.gnu_debugaltlink` (dwz) or `.debug_sup`.
+func checkSelfContained(_ elf: ELFFile) throws(ObjectError) {
+    for section in elf.info.sections where section.name == ".gnu_debugaltlink" || section.name == ".debug_sup" {
+        let name = debugLinkName(section, in: elf, skip: section.name == ".debug_sup" ? 3 : 0)
+        throw .supplementaryDWARF(name.map(printable) ?? section.name)
+    }
+}
+
+/// The NUL-terminated file name at the start of a link section (after `skip` bytes).
+private func debugLinkName(_ section: SectionInfo, in elf: ELFFile, skip: Int = 0) -> String? {
+    let bytes = read(elf, at: section.offset &+ UInt64(skip), count: Int(min(section.size, 4096)))
+    guard let end = bytes.firstIndex(of: 0), end > 0 else { return nil }
+    return String(decoding: bytes[..<end], as: UTF8.self)
+}
+
+/// A name from the file, with control characters escaped so it stays on one line.
+private func printable(_ name: String) -> String {
+    var out = ""
+    for s in name.unicodeScalars {
+        if s.value < 0x20 || s.value == 0x7f { out += "\\x" + String(s.value, radix: 16) } else { out.unicodeScalars.append(s) }
+    }
+    return out
+}

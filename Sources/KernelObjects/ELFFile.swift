@@ -5,6 +5,12 @@
 
 import CLibElf
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// An open ELF file. The libelf handle and the file descriptor live exactly as long as
 /// the object. Not safe for concurrent use; open one per task instead.
 public final class ELFFile {
@@ -61,9 +67,32 @@ public final class ELFFile {
     /// is one of `names`, in table order; clones and `.cold` parts are included. With
     /// `file`, only symbols attributed to that source file (see `Symbol.file`).
     public func functions(named names: Set<String>, file: String? = nil) throws(ObjectError) -> [Symbol] {
-        try symbols().filter { symbol in
-            symbol.isFunction && names.contains(symbol.baseName) && (file == nil || symbol.file == file)
+        try functions(named: names, firstIn: []).symbols.filter { file == nil || $0.file == file }
+    }
+
+    /// The STT_FUNC and STT_GNU_IFUNC symbols whose base name is one of `names`, as
+    /// `functions(named:)` gives them, and the value of the first STT_FUNC symbol
+    /// attributed to each of `files` (base names as STT_FILE symbols give them): an
+    /// address inside the code that file compiled to. One pass over the table; only
+    /// names that start with one of `names` up to a dot (where clone suffixes begin)
+    /// become values, since a vmlinux has a few hundred thousand symbols.
+    public func functions(named names: Set<String>, firstIn files: Set<String>)
+        throws(ObjectError) -> (symbols: [Symbol], addresses: [String: UInt64])
+    {
+        guard let index = info.sections.first(where: { $0.type == UInt32(SHT_SYMTAB) })?.index else {
+            throw .noSymbolTable
         }
+        let prefixes = SymbolNamePrefixes(names)
+        var symbols: [Symbol] = []
+        var addresses: [String: UInt64] = [:]
+        for symbol in try readSymbols(elf, table: index, header: header, info: info, keep: prefixes.mayMatch)
+            where symbol.isFunction {
+            if names.contains(symbol.baseName) { symbols.append(symbol) }
+            if symbol.value != 0, let file = symbol.file, files.contains(file), addresses[file] == nil {
+                addresses[file] = symbol.value
+            }
+        }
+        return (symbols, addresses)
     }
 }
 
@@ -82,13 +111,17 @@ private func readInfo(_ elf: OpaquePointer, header: CheckedHeader) throws(Object
 
     var sections: [SectionInfo] = []
     sections.reserveCapacity(count)
+    // Names are read once per offset: thousands of sections can share one name.
+    var names = NameTable(fileSize: header.fileSize, what: "section names")
     for index in 0..<count {
         let scn = try checked(.elf, "elf_getscn", elf_getscn(elf, index))
         var shdr = GElf_Shdr()
         try checked(.elf, "gelf_getshdr", gelf_getshdr(scn, &shdr))
         var name = ""
-        if let names = header.sectionNameTable, index != 0 || shdr.sh_name != 0 {
-            name = String(cString: try checked(.elf, "elf_strptr", elf_strptr(elf, names, Int(shdr.sh_name))))
+        if let table = header.sectionNameTable, index != 0 || shdr.sh_name != 0 {
+            name = try names.name(at: shdr.sh_name) { () throws(ObjectError) in
+                try checked(.elf, "elf_strptr", elf_strptr(elf, table, Int(shdr.sh_name)))
+            }
         }
         sections.append(SectionInfo(
             index: index, name: name, type: shdr.sh_type, flags: shdr.sh_flags,
@@ -110,8 +143,11 @@ private func readInfo(_ elf: OpaquePointer, header: CheckedHeader) throws(Object
 
 /// Reads the symbol table in section `table`, after checking that it, its string table
 /// and any SHT_SYMTAB_SHNDX section lie inside the file.
+/// With `keep`, only symbols whose name it accepts are returned, besides STT_FILE
+/// symbols and the first function symbol after each of them.
 private func readSymbols(_ elf: OpaquePointer, table: Int, header: CheckedHeader,
-                         info: ObjectInfo) throws(ObjectError) -> [Symbol] {
+                         info: ObjectInfo,
+                         keep: ((UnsafePointer<CChar>) -> Bool)? = nil) throws(ObjectError) -> [Symbol] {
     let symtab = info.sections[table]
     guard header.containsContents(of: header.sections[table]) else { throw .symbolTableOutsideFile }
 
@@ -155,13 +191,28 @@ private func readSymbols(_ elf: OpaquePointer, table: Int, header: CheckedHeader
 
     var symbols: [Symbol] = []
     symbols.reserveCapacity(max(count - 1, 0))
+    var names = NameTable(fileSize: header.fileSize, what: "symbol names")
     var currentFile: String?
+    var firstFunction = false
     for index in 1..<max(count, 1) {
         var sym = GElf_Sym()
         var shndxExtension: Elf32_Word = 0
         try checked(.elf, "gelf_getsymshndx",
                     gelf_getsymshndx(symbolData, indexData, Int32(index), &sym, &shndxExtension))
-        let name = try symbolName(elf, strings, sym.st_name, index: index)
+        if let keep, sym.st_info & 0xf != 4 {
+            let isFunction = sym.st_info & 0xf == 2
+            let wanted = sym.st_name != 0 && elf_strptr(elf, strings, Int(sym.st_name)).map { keep(UnsafePointer($0)) } == true
+            if !wanted && !(isFunction && firstFunction) { continue }
+            if isFunction { firstFunction = false }
+        } else if keep != nil {
+            firstFunction = true
+        }
+        let name = sym.st_name == 0 ? "" : try names.name(at: sym.st_name) { () throws(ObjectError) in
+            guard let name = elf_strptr(elf, strings, Int(sym.st_name)) else {
+                throw .corruptSymbolTable("name of symbol \(index) lies outside its string table")
+            }
+            return name
+        }
         let binding = SymbolBinding(raw: sym.st_info >> 4)
         let type = SymbolType(raw: sym.st_info & 0xf)
 
@@ -211,6 +262,29 @@ private func sectionReference(_ index: Int, _ info: ObjectInfo,
     return .section(index: index, name: info.sections[index].name)
 }
 
+/// The first characters of function names, up to where clone suffixes begin, by
+/// length: a name is looked at further only when its part before the first dot has
+/// one of these lengths and bytes.
+struct SymbolNamePrefixes {
+    /// Index: a name's length in bytes.
+    private let byLength: [[[UInt8]]]
+
+    init(_ names: Set<String>) {
+        var table = [[[UInt8]]](repeating: [], count: (names.map(\.utf8.count).max() ?? 0) + 1)
+        for name in names { table[name.utf8.count].append(Array(name.utf8)) }
+        byLength = table
+    }
+
+    func mayMatch(_ name: UnsafePointer<CChar>) -> Bool {
+        let length = strcspn(name, ".")
+        guard length < byLength.count else { return false }
+        let candidates = byLength[length]
+        return candidates.contains { candidate in
+            candidate.withUnsafeBufferPointer { memcmp($0.baseAddress!, name, length) == 0 }
+        }
+    }
+}
+
 /// The name of the only STT_FILE symbol, when there is exactly one.
 private func soleFileSymbol(_ elf: OpaquePointer, _ data: UnsafeMutablePointer<Elf_Data>,
                             _ count: Int, _ strings: Int) throws(ObjectError) -> String? {
@@ -225,4 +299,36 @@ private func soleFileSymbol(_ elf: OpaquePointer, _ data: UnsafeMutablePointer<E
         found = name
     }
     return found
+}
+
+/// Names read from a string table, once per offset, so that entries sharing a name
+/// share its storage; and a bound on the text they stand for: names may repeat a long
+/// string for every entry, which callers then print, so their total is refused past
+/// four times the file's size and 64 MiB.
+struct NameTable {
+    private var byOffset: [UInt32: String] = [:]
+    private var total = 0
+    let limit: Int
+    let what: String
+
+    init(fileSize: UInt64, what: String) {
+        limit = (64 << 20) + Int(clamping: fileSize.multipliedReportingOverflow(by: 4).partialValue)
+        self.what = what
+    }
+
+    mutating func name(at offset: UInt32,
+                       _ read: () throws(ObjectError) -> UnsafeMutablePointer<CChar>) throws(ObjectError) -> String {
+        let name: String
+        if let known = byOffset[offset] {
+            name = known
+        } else {
+            name = String(cString: try read())
+            byOffset[offset] = name
+        }
+        total += name.utf8.count
+        guard total <= limit else {
+            throw .tooLarge(what: "the \(what), repeated,", size: UInt64(total), limit: limit)
+        }
+        return name
+    }
 }

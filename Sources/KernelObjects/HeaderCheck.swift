@@ -17,9 +17,19 @@ struct OpenFile: ~Copyable {
     let descriptor: Int32
     let size: UInt64
 
-    /// Opens `path` for reading, refusing anything but a non-empty regular file.
+    /// Opens `path` for reading, refusing anything but a non-empty regular file. The
+    /// type is checked before the open (a device is never opened) and on the open
+    /// descriptor, which is opened without blocking (a FIFO is never waited on).
     init(path: String) throws(ObjectError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        var before = stat()
+        if stat(path, &before) == 0 {
+            switch before.st_mode & S_IFMT {
+            case S_IFREG: break
+            case S_IFDIR: throw .isDirectory
+            default: throw .notRegularFile
+            }
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
             let code = errno
             switch code {

@@ -42,8 +42,17 @@ public enum ObjectError: Error, Equatable, Sendable, Codable, CustomStringConver
     case corruptSymbolTable(String)
     /// The file carries no DWARF (and no separate debug file was found for it).
     case noDWARF
+    /// No DWARF in the file, and the file says why: the payload is the reason (a GCC
+    /// LTO object, a stripped object whose debug file lies elsewhere, BTF only, a
+    /// split DWARF file or skeleton).
+    case noDWARFBecause(String)
+    /// The DWARF refers to a supplementary file (`.gnu_debugaltlink`, `.debug_sup`),
+    /// which is not looked for.
+    case supplementaryDWARF(String)
     /// libdw rejected the DWARF data; the payload is libdw's message.
     case corruptDWARF(String)
+    /// A type or a DIE walk would take more than the reader allows.
+    case tooComplex(String)
     /// A table claims more entries than `ObjectLimits` allows.
     case tooManyEntries(table: String, count: UInt64, limit: Int)
     /// Sections would take more bytes than `ObjectLimits` allows.
@@ -75,7 +84,11 @@ public enum ObjectError: Error, Equatable, Sendable, Codable, CustomStringConver
         case .noSymbolTable: "no symbol table"
         case .corruptSymbolTable(let what): "corrupt symbol table: \(what)"
         case .noDWARF: "no DWARF debug information"
+        case .noDWARFBecause(let reason): "no DWARF debug information: \(reason)"
+        case .supplementaryDWARF(let name):
+            "its DWARF refers to the supplementary file \(name), which is not read; give an object whose DWARF is complete"
         case .corruptDWARF(let message): "corrupt DWARF: \(message)"
+        case .tooComplex(let what): "\(what)"
         case .tooManyEntries(let table, let count, let limit):
             "\(table) has \(count) entries, more than the \(limit) this reader accepts"
         case .tooLarge(let what, let size, let limit):

@@ -10,10 +10,49 @@ import CLibDW
 /// Types nested deeper than this are malformed (or cyclic) and render as `?`.
 private let maximumDepth = 48
 
+/// What rendering may cost, for one query of a file: DIEs visited and characters
+/// produced. A type graph can share a subroutine type between parameters at every
+/// level (`__typeof__` chains do), so its C text grows exponentially with its depth,
+/// and a cycle through subroutine types does the same; thousands of declarations can
+/// name one long typedef. Past either bound the query is refused.
+final class RenderBudget {
+    static let stepLimit = 1 << 20
+    private(set) var steps = 0
+    private(set) var characters = 0
+    let characterLimit: Int
+
+    /// `fileSize`: the object's size; the text may take twice that and 16 MiB more.
+    init(fileSize: UInt64) {
+        characterLimit = (16 << 20) + Int(clamping: fileSize.multipliedReportingOverflow(by: 2).partialValue)
+    }
+
+    func step(_ die: DIE) throws(ObjectError) {
+        steps += 1
+        guard steps <= Self.stepLimit else {
+            throw .tooComplex("rendering types takes more than \(Self.stepLimit) steps (at the DIE at offset 0x\(String(die.offset, radix: 16))); not read")
+        }
+    }
+
+    func produced(_ text: String) throws(ObjectError) -> String {
+        characters += text.utf8.count
+        guard characters <= characterLimit else {
+            throw .tooComplex("rendered types take more than \(characterLimit) bytes; not read")
+        }
+        return text
+    }
+}
+
 /// Renders the type `die` (nil meaning `void`) around `declarator`.
-func renderType(_ die: DIE?, declarator: String = "", depth: Int = 0) throws(ObjectError) -> String {
+func renderType(_ die: DIE?, declarator: String = "", depth: Int = 0,
+                budget: RenderBudget) throws(ObjectError) -> String {
+    try budget.produced(try renderTypeText(die, declarator: declarator, depth: depth, budget: budget))
+}
+
+private func renderTypeText(_ die: DIE?, declarator: String, depth: Int,
+                            budget: RenderBudget) throws(ObjectError) -> String {
     guard depth < maximumDepth else { return join("?", declarator) }
     guard let die else { return join("void", declarator) }
+    try budget.step(die)
     let next = depth + 1
 
     switch die.tag {
@@ -37,8 +76,8 @@ func renderType(_ die: DIE?, declarator: String = "", depth: Int = 0) throws(Obj
         }
         let target = try die.reference(Attribute.type)
         var inner = symbol + declarator
-        if let target, try needsParentheses(target, depth: next) { inner = "(\(inner))" }
-        return try renderType(target, declarator: inner, depth: next)
+        if let target, try needsParentheses(target, depth: next, budget: budget) { inner = "(\(inner))" }
+        return try renderTypeText(target, declarator: inner, depth: next, budget: budget)
 
     case Tag.constType, Tag.volatileType, Tag.restrictType, Tag.atomicType:
         let qualifier = switch die.tag {
@@ -49,10 +88,10 @@ func renderType(_ die: DIE?, declarator: String = "", depth: Int = 0) throws(Obj
         }
         let target = try die.reference(Attribute.type)
         // A qualified pointer keeps its qualifier after the `*`: `char *const p`.
-        if let target, try isPointer(target, depth: next) {
-            return try renderType(target, declarator: join(qualifier, declarator), depth: next)
+        if let target, try isPointer(target, depth: next, budget: budget) {
+            return try renderTypeText(target, declarator: join(qualifier, declarator), depth: next, budget: budget)
         }
-        return "\(qualifier) " + (try renderType(target, declarator: declarator, depth: next))
+        return "\(qualifier) " + (try renderTypeText(target, declarator: declarator, depth: next, budget: budget))
 
     case Tag.arrayType:
         // A bound that is not a constant (a variable-length array's expression or
@@ -69,12 +108,12 @@ func renderType(_ die: DIE?, declarator: String = "", depth: Int = 0) throws(Obj
             }
         }
         if dimensions.isEmpty { dimensions = "[]" }
-        return try renderType(try die.reference(Attribute.type), declarator: declarator + dimensions, depth: next)
+        return try renderTypeText(try die.reference(Attribute.type), declarator: declarator + dimensions, depth: next, budget: budget)
 
     case Tag.subroutineType:
-        let list = try parameterList(of: die, depth: next)
+        let list = try parameterList(of: die, depth: next, budget: budget)
         let returnType = try die.reference(Attribute.type)
-        return try renderType(returnType, declarator: declarator + "(" + list.text + ")", depth: next)
+        return try renderTypeText(returnType, declarator: declarator + "(" + list.text + ")", depth: next, budget: budget)
 
     default:
         return join("?", declarator)
@@ -92,7 +131,7 @@ struct ParameterList {
 
 /// Reads the formal parameters of `die` (following DW_AT_abstract_origin for names and
 /// types) and renders them, parameter names included when the DIE has them.
-func parameterList(of die: DIE, depth: Int = 0) throws(ObjectError) -> ParameterList {
+func parameterList(of die: DIE, depth: Int = 0, budget: RenderBudget) throws(ObjectError) -> ParameterList {
     var parameters: [(name: String?, type: DIE?)] = []
     var hasUnspecified = false
     try die.forEachChild { child throws(ObjectError) in
@@ -115,7 +154,7 @@ func parameterList(of die: DIE, depth: Int = 0) throws(ObjectError) -> Parameter
 
     var pieces: [String] = []
     for parameter in parameters {
-        pieces.append(try renderType(parameter.type, declarator: parameter.name ?? "", depth: depth))
+        pieces.append(try renderTypeText(parameter.type, declarator: parameter.name ?? "", depth: depth, budget: budget))
     }
     if variadic { pieces.append("...") }
     var text = pieces.joined(separator: ", ")
@@ -125,28 +164,30 @@ func parameterList(of die: DIE, depth: Int = 0) throws(ObjectError) -> Parameter
 
 /// Whether `die`, seen through qualifiers, is an array or function type, which a
 /// pointer declarator must be parenthesised against: `int (*p)[4]`, `void (*f)(int)`.
-private func needsParentheses(_ die: DIE, depth: Int) throws(ObjectError) -> Bool {
+private func needsParentheses(_ die: DIE, depth: Int, budget: RenderBudget) throws(ObjectError) -> Bool {
     guard depth < maximumDepth else { return false }
+    try budget.step(die)
     switch die.tag {
     case Tag.arrayType, Tag.subroutineType:
         return true
     case Tag.constType, Tag.volatileType, Tag.restrictType, Tag.atomicType:
         guard let target = try die.reference(Attribute.type) else { return false }
-        return try needsParentheses(target, depth: depth + 1)
+        return try needsParentheses(target, depth: depth + 1, budget: budget)
     default:
         return false
     }
 }
 
 /// Whether `die`, seen through further qualifiers, is a pointer or reference.
-private func isPointer(_ die: DIE, depth: Int) throws(ObjectError) -> Bool {
+private func isPointer(_ die: DIE, depth: Int, budget: RenderBudget) throws(ObjectError) -> Bool {
     guard depth < maximumDepth else { return false }
+    try budget.step(die)
     switch die.tag {
     case Tag.pointerType, Tag.referenceType, Tag.rvalueReferenceType:
         return true
     case Tag.constType, Tag.volatileType, Tag.restrictType, Tag.atomicType:
         guard let target = try die.reference(Attribute.type) else { return false }
-        return try isPointer(target, depth: depth + 1)
+        return try isPointer(target, depth: depth + 1, budget: budget)
     default:
         return false
     }

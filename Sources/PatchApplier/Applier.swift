@@ -33,6 +33,20 @@ public enum ApplyError: Error, Equatable, Sendable, CustomStringConvertible {
     case overlapping(hunk: Int, file: String)
     case unsupported(String)
     case writeFailed(String, String)
+    /// A path of the patch that cannot name a file inside the tree.
+    case badPath(String, String)
+    /// The tree given is not a directory that can be opened.
+    case badTree(String)
+    /// The path names a link (or passes through one), a directory, a FIFO, a device.
+    case notRegularFile(String, String)
+    case tooLarge(String, limit: Int)
+    /// A hunk whose body does not agree with its header or with the file.
+    case malformedHunk(hunk: Int, file: String, problem: String)
+    /// Two paths of the patch name the same file (a hard link).
+    case sameFile(String, String)
+    /// Every hunk's new side is in the tree and no hunk's old side is: the tree
+    /// already carries the patch.
+    case alreadyApplied(hunks: Int)
 
     public var description: String {
         switch self {
@@ -45,72 +59,198 @@ public enum ApplyError: Error, Equatable, Sendable, CustomStringConvertible {
         case .overlapping(let h, let f): "hunk \(h): overlaps the hunk before it in \(f)"
         case .unsupported(let what): what
         case .writeFailed(let f, let why): "\(f): cannot be written: \(why)"
+        case .badPath(let f, let why): "\(f): \(why)"
+        case .badTree(let why): why
+        case .notRegularFile(let f, let why): "\(f): \(why); not patched"
+        case .tooLarge(let f, let limit): "\(f): larger than \(limit >> 20) MiB; not patched"
+        case .malformedHunk(let h, let f, let problem): "hunk \(h) (\(f)): \(problem)"
+        case .sameFile(let a, let b): "\(a) and \(b) are the same file"
+        case .alreadyApplied(let n): "already applied: the new side of all \(n) hunk(s) is in the tree"
         }
     }
 }
 
+/// A file's text as lines, and whether its last line ends with a newline.
+struct FileText: Equatable {
+    var lines: [String]
+    var endsWithNewline: Bool
+
+    init(lines: [String], endsWithNewline: Bool) {
+        self.lines = lines
+        self.endsWithNewline = endsWithNewline
+    }
+
+    /// UTF-8 bytes as lines, split at each LF byte (a CR before it stays in the line);
+    /// nil when they are not UTF-8. An empty file has no lines.
+    init?(_ bytes: [UInt8]) {
+        guard String(validating: bytes, as: UTF8.self) != nil else { return nil }
+        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
+        endsWithNewline = lines.last == ""
+        if endsWithNewline { lines.removeLast() }
+        if lines == [""] && !endsWithNewline { lines = [] }
+        self.lines = lines
+    }
+
+    /// Every line ends with a CR: a file with CRLF line ends, whose new lines get one too.
+    var isCRLF: Bool { !lines.isEmpty && lines.allSatisfy { $0.utf8.last == 0x0D } }
+
+    var bytes: [UInt8] {
+        guard !lines.isEmpty else { return [] }
+        return Array((lines.joined(separator: "\n") + (endsWithNewline ? "\n" : "")).utf8)
+    }
+}
+
 public enum PatchApplier {
-    /// Places every hunk and, unless `dryRun`, writes the patched files (each through a
-    /// temporary file renamed over the original). Throws before writing anything when a
-    /// hunk has no place or more than one.
+    /// Places every hunk and, unless `dryRun`, writes the patched files. Every path is
+    /// resolved inside `tree` without following a link; each new file is staged in a
+    /// fresh temporary file beside the original and all are renamed into place only
+    /// once every one is staged and synced. Throws, with the tree exactly as it was,
+    /// when a path or a hunk is refused, a hunk has no place or more than one, or a
+    /// write fails; `.alreadyApplied` when the tree carries the patch already.
     @discardableResult
     public static func apply(_ patch: Patch, to tree: URL, dryRun: Bool) throws(ApplyError) -> [HunkPlacement] {
-        var results: [(URL, [String], Bool)] = []
-        var placements: [HunkPlacement] = []
+        let root = try Tree(path: tree.path)
+        // The sections of one file, in patch order, applied one after the other.
+        var order: [TreePath] = []
+        var sections: [TreePath: [FilePatch]] = [:]
         for file in patch.files {
             if file.isBinary { throw .unsupported("\(file.path): binary patches are not applied") }
             if file.isNewFile || file.isDeletedFile {
                 throw .unsupported("\(file.path): creating or deleting files is not supported")
             }
-            let url = tree.appendingPathComponent(file.path)
-            guard FileManager.default.fileExists(atPath: url.path) else { throw .missingFile(file.path) }
-            let text: String
-            do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-                throw .unreadable(file.path, error.localizedDescription)
+            if file.headers.contains(where: { $0.hasPrefix("rename ") || $0.hasPrefix("copy ") }) {
+                throw .unsupported("\(file.path): renaming or copying files is not supported")
             }
-            var lines = text.components(separatedBy: "\n")
-            let endsWithNewline = lines.last == ""
-            if endsWithNewline { lines.removeLast() }
-            let (patched, placed) = try applyHunks(file.hunks, to: lines, path: file.path)
-            results.append((url, patched, endsWithNewline))
-            placements += placed
+            let path = try TreePath(file.newPath)
+            if file.oldPath != file.newPath, try TreePath(file.oldPath) != path {
+                throw .badPath(file.newPath, "the patch names it \(file.oldPath) on the old side")
+            }
+            if sections[path] == nil { order.append(path) }
+            sections[path, default: []].append(file)
+        }
+        var files: [(TreeFile, FileText)] = []
+        var originals: [FileText] = []
+        var placements: [HunkPlacement] = []
+        var failure: ApplyError?
+        var hunkCount = 0
+        for path in order {
+            let file = try root.read(path)
+            if let other = files.first(where: { $0.0.status.st_dev == file.status.st_dev
+                                                && $0.0.status.st_ino == file.status.st_ino }) {
+                throw .sameFile(other.0.path.display, path.display)
+            }
+            guard var text = FileText(file.bytes) else {
+                throw .unreadable(path.display, "not UTF-8 text")
+            }
+            let original = text
+            for section in sections[path]! {
+                for hunk in section.hunks {
+                    hunkCount += 1
+                    try checkStructure(hunk, path: path.display)
+                }
+                do {
+                    let (patched, placed) = try applyHunks(section.hunks, to: text, path: path.display)
+                    text = patched
+                    placements += placed
+                } catch {
+                    if failure == nil { failure = error }
+                }
+            }
+            files.append((file, text))
+            originals.append(original)
+        }
+        if let failure {
+            let applied = zip(order, originals).allSatisfy { path, original in
+                sections[path]!.allSatisfy { isApplied($0.hunks, in: original) }
+            }
+            throw applied && hunkCount > 0 ? .alreadyApplied(hunks: hunkCount) : failure
         }
         if dryRun { return placements }
-        for (url, lines, endsWithNewline) in results {
-            let text = lines.joined(separator: "\n") + (endsWithNewline ? "\n" : "")
-            let temporary = url.deletingLastPathComponent()
-                .appendingPathComponent(".\(url.lastPathComponent).verify-patch.tmp")
-            do {
-                try Data(text.utf8).write(to: temporary)
-                let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
-                if let mode = attributes[.posixPermissions] {
-                    try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: temporary.path)
-                }
-                // rename(2) replaces the directory entry: a hard-linked original stays as it was.
-                guard rename(temporary.path, url.path) == 0 else {
-                    throw ApplyError.writeFailed(url.path, String(cString: strerror(errno)))
-                }
-            } catch let error as ApplyError {
-                throw error
-            } catch {
-                try? FileManager.default.removeItem(at: temporary)
-                throw .writeFailed(url.path, error.localizedDescription)
+        var staged: [StagedFile] = []
+        do {
+            for (file, text) in files where text.bytes != file.bytes {
+                staged.append(try TreeWriter.stage(text.bytes, for: file))
+            }
+            try TreeWriter.syncAll(staged)
+            try TreeWriter.checkUnchanged(staged)
+        } catch {
+            TreeWriter.discard(staged)
+            throw error
+        }
+        try TreeWriter.commit(staged)
+        return placements
+    }
+
+    /// Refuses a hunk whose body disagrees with its header: lines missing (a mail cut
+    /// off, a truncated file), lines over, or no line at all.
+    static func checkStructure(_ hunk: Hunk, path: String) throws(ApplyError) {
+        let old = hunk.lines.count { $0.kind != .added }
+        let new = hunk.lines.count { $0.kind != .removed }
+        if hunk.lines.isEmpty {
+            throw .malformedHunk(hunk: hunk.index, file: path, problem: "no lines")
+        }
+        if hunk.lines.allSatisfy({ $0.kind == .context }) {
+            throw .malformedHunk(hunk: hunk.index, file: path, problem: "changes no line")
+        }
+        guard hunk.countsMatched, old == hunk.oldCount, new == hunk.newCount else {
+            throw .malformedHunk(hunk: hunk.index, file: path, problem:
+                "the header counts -\(hunk.oldCount) +\(hunk.newCount) lines, the body holds -\(old) +\(new)")
+        }
+        for (k, line) in hunk.lines.enumerated() where line.missingNewline {
+            // Only the last line of a side can lack its newline.
+            let laterOld = hunk.lines[(k + 1)...].contains { $0.kind != .added }
+            let laterNew = hunk.lines[(k + 1)...].contains { $0.kind != .removed }
+            let lastOfOld = line.kind != .added && !laterOld
+            let lastOfNew = line.kind != .removed && !laterNew
+            guard lastOfOld || lastOfNew else {
+                throw .malformedHunk(hunk: hunk.index, file: path,
+                                     problem: "\"\\ No newline at end of file\" after a line that is not the last of its side")
             }
         }
-        return placements
+    }
+
+    /// Whether every hunk's new side, and none's old side, has its one place in `text`.
+    static func isApplied(_ hunks: [Hunk], in text: FileText) -> Bool {
+        let index = AnchorIndex(text.lines.map(squeeze))
+        for hunk in hunks {
+            let old = hunk.lines.filter { $0.kind != .added }.map { squeeze($0.text) }
+            let new = hunk.lines.filter { $0.kind != .removed }.map { squeeze($0.text) }
+            guard !new.isEmpty, index.anchors(of: old).isEmpty, index.anchors(of: new).count == 1 else {
+                return false
+            }
+        }
+        return true
     }
 
     /// The file's lines with every hunk applied, and where each landed.
     static func applyHunks(_ hunks: [Hunk], to lines: [String],
                            path: String) throws(ApplyError) -> ([String], [HunkPlacement]) {
-        let keys = lines.map(squeeze)
+        let (text, placements) = try applyHunks(hunks, to: FileText(lines: lines, endsWithNewline: true), path: path)
+        return (text.lines, placements)
+    }
+
+    /// `text` with every hunk applied, and where each landed. A hunk whose old side
+    /// ends with "\\ No newline at end of file" must meet the end of a file that lacks
+    /// its last newline; the new side's marker decides whether the result has one.
+    static func applyHunks(_ hunks: [Hunk], to text: FileText,
+                           path: String) throws(ApplyError) -> (FileText, [HunkPlacement]) {
+        let lines = text.lines
+        let crlf = text.isCRLF
+        let index = AnchorIndex(lines.map(squeeze))
         var out: [String] = []
+        var endsWithNewline = text.endsWithNewline
         var placements: [HunkPlacement] = []
         var cursor = 0
         for hunk in hunks {
             let old = hunk.lines.filter { $0.kind != .added }
+            let new = hunk.lines.filter { $0.kind != .removed }
             let oldKeys = old.map { squeeze($0.text) }
-            let starts = anchors(of: oldKeys, in: keys)
+            var starts = index.anchors(of: oldKeys)
+            let oldAtEnd = old.last?.missingNewline == true
+            if oldAtEnd {
+                starts = text.endsWithNewline ? [] : starts.filter { $0 + old.count == lines.count }
+            }
             guard !starts.isEmpty else {
                 throw .noAnchor(hunk: hunk.index, file: path,
                                 firstLine: old.first?.text.trimmingCharacters(in: .whitespaces) ?? "")
@@ -120,15 +260,27 @@ public enum PatchApplier {
             }
             guard start >= cursor else { throw .overlapping(hunk: hunk.index, file: path) }
             out += lines[cursor ..< start]
-            out += render(hunk, original: Array(lines[start ..< start + old.count]))
+            let rendered = render(hunk, original: Array(lines[start ..< start + old.count]))
+            out += crlf ? rendered.map { $0.utf8.last == 0x0D ? $0 : $0 + "\r" } : rendered
             cursor = start + old.count
+            if cursor == lines.count {
+                // The hunk reaches the end of the file: its new side says how it ends.
+                if new.last?.missingNewline == true {
+                    endsWithNewline = false
+                } else if oldAtEnd || !new.isEmpty {
+                    endsWithNewline = true
+                }
+            } else if new.last?.missingNewline == true {
+                throw .malformedHunk(hunk: hunk.index, file: path,
+                                     problem: "its new side ends the file, but lines follow it")
+            }
             placements.append(HunkPlacement(
                 hunk: hunk.index, file: path, line: start + 1, offset: start + 1 - hunk.oldStart,
                 removed: hunk.lines.filter { $0.kind == .removed }.count,
                 added: hunk.lines.filter { $0.kind == .added }.count))
         }
         out += lines[cursor...]
-        return (out, placements)
+        return (FileText(lines: out, endsWithNewline: endsWithNewline), placements)
     }
 
     /// Every index where the old side matches, white space ignored. Blank old lines must
@@ -142,6 +294,62 @@ public enum PatchApplier {
             if i == oldKeys.count { found.append(start) }
         }
         return found
+    }
+
+    /// The squeezed lines of a file, indexed so that placing a hunk costs the
+    /// occurrences of its rarest line (each checked in constant time against a rolling
+    /// hash of the lines), not a scan of the whole file per hunk.
+    struct AnchorIndex {
+        /// Matches reported for one hunk; more are not looked for.
+        static let matchLimit = 64
+        let keys: [String]
+        private var positions: [String: [Int]] = [:]
+        private var prefix: [UInt64]
+        private static let base: UInt64 = 0x100_0000_01b3
+
+        init(_ keys: [String]) {
+            self.keys = keys
+            prefix = [0]
+            prefix.reserveCapacity(keys.count + 1)
+            for (i, key) in keys.enumerated() {
+                positions[key, default: []].append(i)
+                prefix.append(prefix[i] &* Self.base &+ Self.hash(key))
+            }
+        }
+
+        private static func hash(_ key: String) -> UInt64 {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            return h | 1
+        }
+
+        /// What `PatchApplier.anchors(of:in:)` finds, in order, up to `matchLimit`.
+        func anchors(of oldKeys: [String]) -> [Int] {
+            guard !oldKeys.isEmpty, oldKeys.count <= keys.count else { return [] }
+            var pivot = 0
+            var fewest = Int.max
+            for (o, key) in oldKeys.enumerated() {
+                let count = positions[key]?.count ?? 0
+                if count == 0 { return [] }
+                if count < fewest { fewest = count; pivot = o }
+            }
+            var h: UInt64 = 0, power: UInt64 = 1
+            for key in oldKeys {
+                h = h &* Self.base &+ Self.hash(key)
+                power = power &* Self.base
+            }
+            let length = oldKeys.count
+            var found: [Int] = []
+            for p in positions[oldKeys[pivot]]! {
+                let start = p - pivot
+                guard start >= 0, start + length <= keys.count else { continue }
+                guard prefix[start + length] &- prefix[start] &* power == h else { continue }
+                guard keys[start ..< start + length].elementsEqual(oldKeys) else { continue }
+                found.append(start)
+                if found.count >= Self.matchLimit { break }
+            }
+            return found
+        }
     }
 
     static func squeeze(_ s: String) -> String {
@@ -165,15 +373,7 @@ public enum PatchApplier {
                 pendingRemoved.append(original[oldIndex])
                 oldIndex += 1
             case .added:
-                if line.text.trimmingCharacters(in: .whitespaces).isEmpty {
-                    out.append("")
-                } else if line.text.first == "\t" || line.text.hasPrefix("  ") {
-                    out.append(line.text)
-                } else {
-                    let replaced = pendingRemoved.isEmpty ? nil : pendingRemoved.removeFirst()
-                    out.append(Indentation.indent(line.text.trimmingCharacters(in: .whitespaces),
-                                                  replacing: replaced, after: out))
-                }
+                out.append(Indentation.added(line.text, replacing: &pendingRemoved, after: out))
             }
         }
         return out

@@ -4,6 +4,16 @@
 // mail archive threw away, from the lines around it.
 
 enum Indentation {
+    /// The text for an added line: blank, as the patch indents it, or (when a mail
+    /// archive lost its indentation) indented for its place after `previous`, taking the
+    /// indentation of the first of `removed` (the lines it replaces) if there is one.
+    static func added(_ text: String, replacing removed: inout [String], after previous: [String]) -> String {
+        if text.trimmingCharacters(in: .whitespaces).isEmpty { return "" }
+        if text.first == "\t" || text.hasPrefix("  ") { return text }
+        let replaced = removed.isEmpty ? nil : removed.removeFirst()
+        return indent(text.trimmingCharacters(in: .whitespaces), replacing: replaced, after: previous)
+    }
+
     /// `text` indented for its place after `previous` (the new side so far). A line
     /// that replaces a removed one takes that line's indentation.
     static func indent(_ text: String, replacing removed: String?, after previous: [String]) -> String {

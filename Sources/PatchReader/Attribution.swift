@@ -38,6 +38,13 @@ enum Attributor {
         var onOldSide = false
         var onNewSide = false
         var touched = false
+        /// Per hunk, the offsets of the lines on each side that lie in this function.
+        var owned: [OwnedLines] = []
+
+        mutating func own(hunk: Int, offset: Int, old: Bool) {
+            if owned.last?.hunk != hunk { owned.append(OwnedLines(function: name, file: "", hunk: hunk)) }
+            if old { owned[owned.count - 1].old.append(offset) } else { owned[owned.count - 1].new.append(offset) }
+        }
 
         mutating func offer(_ prototype: Prototype?, basis: TouchedFunction.Basis?, old: Bool) {
             guard let prototype, let basis else { return }
@@ -57,15 +64,17 @@ enum Attributor {
     static func attribute(_ patch: Patch) -> Attribution {
         var functions: [TouchedFunction] = []
         var unattributed: [UnattributedChange] = []
+        var owned: [OwnedLines] = []
         for file in patch.files where isC(file.path) && !file.isBinary {
-            let (f, u) = attribute(file)
+            let (f, u, o) = attribute(file)
             functions += f
             unattributed += u
+            owned += o
         }
-        return Attribution(functions: functions, unattributed: unattributed)
+        return Attribution(functions: functions, unattributed: unattributed, ownedLines: owned)
     }
 
-    private static func attribute(_ file: FilePatch) -> ([TouchedFunction], [UnattributedChange]) {
+    private static func attribute(_ file: FilePatch) -> ([TouchedFunction], [UnattributedChange], [OwnedLines]) {
         var records: [String: Record] = [:]
         var touchOrder: [String] = []
         var unattributed: [UnattributedChange] = []
@@ -76,31 +85,19 @@ enum Attributor {
         }
 
         for hunk in file.hunks {
-            let header = HeaderSection(hunk.section)
-            let indented = hunk.lines.contains { $0.text.hasPrefix("\t") || $0.text.hasPrefix("  ") }
-            var oldStream: [StreamLine] = [], newStream: [StreamLine] = []
-            var oldIndex = [Int](repeating: -1, count: hunk.lines.count)
-            var newIndex = [Int](repeating: -1, count: hunk.lines.count)
-            for (j, line) in hunk.lines.enumerated() {
-                let s = StreamLine(text: Substring(line.text), hunkLine: j, kind: line.kind)
-                if line.kind != .added {
-                    oldIndex[j] = oldStream.count
-                    oldStream.append(s)
-                }
-                if line.kind != .removed {
-                    newIndex[j] = newStream.count
-                    newStream.append(s)
-                }
-            }
-            let oldScan = FunctionScanner.scan(oldStream, header: header, indented: indented)
-            let newScan = FunctionScanner.scan(newStream, header: header, indented: indented)
+            let sides = HunkSides(hunk)
+            let header = sides.header
+            let (oldStream, newStream) = (sides.oldStream, sides.newStream)
+            let (oldIndex, newIndex) = (sides.oldIndex, sides.newIndex)
+            let (oldScan, newScan) = (sides.oldScan, sides.newScan)
 
             // A continuation join stands only if neither side's body uses a name the
             // joined parameter list leaves undeclared.
             var undeclared: [String] = []
+            var undeclaredSet: Set<String> = []
             for scan in [oldScan, newScan] {
                 for def in scan.definitions {
-                    for name in def.undeclared where !undeclared.contains(name) { undeclared.append(name) }
+                    for name in def.undeclared where undeclaredSet.insert(name).inserted { undeclared.append(name) }
                 }
             }
             let joinRejected = !undeclared.isEmpty
@@ -131,6 +128,24 @@ enum Attributor {
                 }
             }
 
+            // For each line of a side, the next line that holds code (one pass from the
+            // end, so a run of blank or comment lines costs its length once).
+            let oldNextCode = nextCode(oldScan), newNextCode = nextCode(newScan)
+
+            // Which function each line of each side lies in.
+            for (scan, old) in [(oldScan, true), (newScan, false)] {
+                for (s, owner) in scan.owners.enumerated() {
+                    switch owner {
+                    case .definition(let d):
+                        if let name = scan.definitions[d].name { withRecord(name) { $0.own(hunk: hunk.index, offset: s, old: old) } }
+                    case .header:
+                        if let name = header.functionName { withRecord(name) { $0.own(hunk: hunk.index, offset: s, old: old) } }
+                    case .unnamed, .outside:
+                        break
+                    }
+                }
+            }
+
             // Each changed line, in hunk order, and the function that encloses it.
             var outside: [Int] = [], unnamed: [Int] = []
             for (j, line) in hunk.lines.enumerated() where line.kind != .context {
@@ -143,8 +158,7 @@ enum Attributor {
                 if !code {
                     // A blank or comment line goes with the code after it: a comment just
                     // above a definition is not part of the function before it.
-                    if let next = (s + 1..<stream.count).first(where: { scan.isCode[$0] }),
-                       scan.owners[next] != owner {
+                    if let next = (old ? oldNextCode : newNextCode)[s], scan.owners[next] != owner {
                         continue
                     }
                 }
@@ -182,6 +196,7 @@ enum Attributor {
         }
 
         var result: [TouchedFunction] = []
+        var owned: [OwnedLines] = []
         for name in touchOrder {
             guard var r = records[name] else { continue }
             if let p = r.headerPrototype {
@@ -196,8 +211,23 @@ enum Attributor {
                                           before: r.before?.prototype, after: r.after?.prototype,
                                           hunks: r.hunks, evidence: r.evidence, change: change,
                                           beforeBasis: r.before?.basis, afterBasis: r.after?.basis))
+            for var lines in r.owned where r.hunks.contains(lines.hunk) {
+                lines.file = file.path
+                owned.append(lines)
+            }
         }
-        return (result, unattributed)
+        return (result, unattributed, owned)
+    }
+
+    /// For each line, the first later line that holds code.
+    private static func nextCode(_ scan: SideScan) -> [Int?] {
+        var out = [Int?](repeating: nil, count: scan.isCode.count)
+        var next: Int?
+        for k in scan.isCode.indices.reversed() {
+            out[k] = next
+            if scan.isCode[k] { next = k }
+        }
+        return out
     }
 
     private static func lineSpan(_ a: Int, _ b: Int) -> String {

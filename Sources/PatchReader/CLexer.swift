@@ -10,6 +10,9 @@ struct CToken: Equatable {
     var text: String
     /// Position of the line in the stream being scanned.
     var line: Int
+    /// 1-based byte column of the token's first character (a tab counts one), as
+    /// compilers write DW_AT_call_column and line-table columns.
+    var column: Int = 0
 
     var isIdentifier: Bool { kind == .identifier }
 }
@@ -17,8 +20,10 @@ struct CToken: Equatable {
 /// What lexing one line found.
 struct LexedLine {
     var tokens: [CToken] = []
-    /// A `#` directive (or its continuation); its tokens are dropped.
+    /// A `#` directive (or its continuation); its tokens are dropped from `tokens` and
+    /// kept in `directiveTokens`.
     var isPreprocessor = false
+    var directiveTokens: [CToken] = []
     /// A `*/` appeared while no comment was open: the line (and what came before it in
     /// the stream) was inside a comment that began above the hunk. `tokens` holds only
     /// what follows the `*/`.
@@ -34,6 +39,11 @@ struct LexedLine {
 /// character literals, comments, directives, and punctuation (`...` and `->` as one
 /// token, everything else one character per token).
 struct CLexer {
+    /// Tokens read from one line; the rest of a longer line is not read as C. A line
+    /// of kernel C has a few dozen; a 60 MiB line of punctuation would otherwise take
+    /// gigabytes as tokens.
+    static let maximumTokensPerLine = 1 << 16
+
     var inBlockComment = false
     var inDirectiveContinuation = false
 
@@ -56,6 +66,7 @@ struct CLexer {
         }
 
         while i < n {
+            if out.tokens.count >= Self.maximumTokensPerLine { break }
             let b = bytes[i]
             if inBlockComment {
                 if b == UInt8(ascii: "*"), i + 1 < n, bytes[i + 1] == UInt8(ascii: "/") {
@@ -87,30 +98,30 @@ struct CLexer {
                 }
                 let end = min(k + 1, n)
                 out.tokens.append(CToken(kind: quote == UInt8(ascii: "\"") ? .string : .character,
-                                         text: String(decoding: bytes[i..<end], as: UTF8.self), line: line))
+                                         text: String(decoding: bytes[i..<end], as: UTF8.self), line: line, column: i + 1))
                 i = end
             default:
                 if Self.isIdentifierStart(b) {
                     var k = i + 1
                     while k < n, Self.isIdentifierPart(bytes[k]) { k += 1 }
                     out.tokens.append(CToken(kind: .identifier,
-                                             text: String(decoding: bytes[i..<k], as: UTF8.self), line: line))
+                                             text: String(decoding: bytes[i..<k], as: UTF8.self), line: line, column: i + 1))
                     i = k
                 } else if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")
                             || (b == UInt8(ascii: ".") && i + 1 < n && bytes[i + 1] >= 0x30 && bytes[i + 1] <= 0x39) {
                     var k = i + 1
                     while k < n, Self.isIdentifierPart(bytes[k]) || bytes[k] == UInt8(ascii: ".") { k += 1 }
                     out.tokens.append(CToken(kind: .number,
-                                             text: String(decoding: bytes[i..<k], as: UTF8.self), line: line))
+                                             text: String(decoding: bytes[i..<k], as: UTF8.self), line: line, column: i + 1))
                     i = k
                 } else if b == UInt8(ascii: "."), i + 2 < n, bytes[i + 1] == b, bytes[i + 2] == b {
-                    out.tokens.append(CToken(kind: .punctuation, text: "...", line: line))
+                    out.tokens.append(CToken(kind: .punctuation, text: "...", line: line, column: i + 1))
                     i += 3
                 } else if b == UInt8(ascii: "-"), i + 1 < n, bytes[i + 1] == UInt8(ascii: ">") {
-                    out.tokens.append(CToken(kind: .punctuation, text: "->", line: line))
+                    out.tokens.append(CToken(kind: .punctuation, text: "->", line: line, column: i + 1))
                     i += 2
                 } else if b < 0x80 {
-                    out.tokens.append(CToken(kind: .punctuation, text: String(UnicodeScalar(b)), line: line))
+                    out.tokens.append(CToken(kind: .punctuation, text: String(UnicodeScalar(b)), line: line, column: i + 1))
                     i += 1
                 } else {
                     // Non-ASCII outside comments and literals: not C, skip it.
@@ -121,6 +132,7 @@ struct CLexer {
 
         if directive {
             out.isPreprocessor = true
+            out.directiveTokens = out.tokens
             out.tokens.removeAll()
             inDirectiveContinuation = bytes.last == UInt8(ascii: "\\")
         } else {

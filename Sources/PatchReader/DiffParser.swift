@@ -328,6 +328,14 @@ struct DiffParser {
     /// the two sides name different top directories (the kernel's -p1 convention).
     static func stripPrefixes(_ old: String, _ new: String) -> (String, String) {
         let devNull = FilePatch.devNull
+        // quilt as akpm's mm-commits mails print it: "--- a/mm/page_alloc.c~patch-name"
+        // and "+++ a/mm/page_alloc.c", the old side a backup copy of the new one.
+        if let tilde = old.lastIndex(of: "~"), old[..<tilde] == new[...] {
+            return stripPrefixes(new, new)
+        }
+        if old.hasPrefix("a/") && new.hasPrefix("a/") && old.dropFirst(2) == new.dropFirst(2) {
+            return (String(old.dropFirst(2)), String(new.dropFirst(2)))
+        }
         let oldGit = old == devNull || old.hasPrefix("a/")
         let newGit = new == devNull || new.hasPrefix("b/")
         if oldGit && newGit {

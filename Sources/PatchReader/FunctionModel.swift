@@ -129,6 +129,25 @@ public struct TouchedFunction: Equatable, Sendable, Codable {
     }
 }
 
+/// The lines of one hunk that lie in one function, as offsets into each side of the
+/// hunk: the old side is its context and removed lines in order, the new side its
+/// context and added lines.
+public struct OwnedLines: Equatable, Sendable, Codable {
+    public var function: String
+    public var file: String
+    public var hunk: Int
+    public var old: [Int]
+    public var new: [Int]
+
+    public init(function: String, file: String, hunk: Int, old: [Int] = [], new: [Int] = []) {
+        self.function = function
+        self.file = file
+        self.hunk = hunk
+        self.old = old
+        self.new = new
+    }
+}
+
 /// Changed code the reader could not place in a named function.
 public struct UnattributedChange: Equatable, Sendable, Codable {
     public enum Reason: String, Codable, Sendable {
@@ -156,9 +175,13 @@ public struct UnattributedChange: Equatable, Sendable, Codable {
 public struct Attribution: Equatable, Sendable, Codable {
     public var functions: [TouchedFunction]
     public var unattributed: [UnattributedChange]
+    /// For each touched function and each of its hunks, the lines that lie in it.
+    public var ownedLines: [OwnedLines]
 
-    public init(functions: [TouchedFunction], unattributed: [UnattributedChange]) {
+    public init(functions: [TouchedFunction], unattributed: [UnattributedChange],
+                ownedLines: [OwnedLines] = []) {
         self.functions = functions
         self.unattributed = unattributed
+        self.ownedLines = ownedLines
     }
 }

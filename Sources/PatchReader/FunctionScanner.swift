@@ -73,9 +73,13 @@ struct SideScan {
 /// Finds function definitions and their extent on one side of a hunk, without
 /// relying on indentation (mail archives drop it).
 enum FunctionScanner {
+    /// Tokens kept of a definition's head, and of a body checked for undeclared names.
+    static let maximumFragment = 1 << 16
+
     static func scan(_ stream: [StreamLine], header: HeaderSection, indented: Bool) -> SideScan {
         var lexer = CLexer()
-        var lexed: [LexedLine] = []
+        // What closesFunction needs of each line, not its tokens.
+        var lexed: [(isBlank: Bool, isCommentOnly: Bool)] = []
         lexed.reserveCapacity(stream.count)
         var defs: [ScannedDefinition] = []
         var depth = 0, minDepth = 0
@@ -89,7 +93,7 @@ enum FunctionScanner {
 
         for (idx, line) in stream.enumerated() {
             let lx = lexer.lex(line.text, line: idx)
-            lexed.append(lx)
+            lexed.append((lx.isBlank, lx.isCommentOnly))
             if lx.closedUnopenedComment {
                 // The hunk began inside a comment: forget what its text looked like.
                 depth = 0
@@ -132,9 +136,11 @@ enum FunctionScanner {
                     }
                     fragment.removeAll()
                 default:
+                    // A head longer than this is no definition's: forget it.
+                    if fragment.count >= maximumFragment { fragment.removeAll() }
                     fragment.append(tok)
                 }
-                if let o = openDef, defs[o].isContinuation {
+                if let o = openDef, defs[o].isContinuation, defs[o].bodyTokens.count < maximumFragment {
                     defs[o].bodyTokens.append(tok)
                 }
                 seenAnything = true
@@ -149,17 +155,30 @@ enum FunctionScanner {
         let firstStart = defs.first(where: { !$0.beginsAboveHunk })?.startLine ?? stream.count
         var headerEnd = firstStart - 1
         if tailDefinition == nil {
+            let starts = Set(defs.filter { !$0.beginsAboveHunk }.map(\.startLine))
             for event in braceEvents where event.line < firstStart {
-                if closesFunction(event, stream: stream, lexed: lexed, indented: indented, defs: defs) {
+                if closesFunction(event, stream: stream, lexed: lexed, indented: indented, starts: starts) {
                     headerEnd = event.line
                     break
                 }
             }
         }
 
+        // The first definition holding each line. Definitions start in order and
+        // the lines one holds are contiguous, so one pass over them, filling only lines
+        // past those already filled, finds it for every line.
+        var holder = [Int?](repeating: nil, count: stream.count)
+        var filled = -1
+        for (d, def) in defs.enumerated() {
+            let first = max(def.beginsAboveHunk ? 0 : def.startLine, filled + 1)
+            let last = min(def.closeLine ?? stream.count - 1, stream.count - 1)
+            guard first <= last else { continue }
+            for idx in first...last where holder[idx] == nil { holder[idx] = d }
+            filled = max(filled, last)
+        }
         var owners = [LineOwner](repeating: .outside, count: stream.count)
         for idx in stream.indices {
-            if let d = defs.firstIndex(where: { $0.contains(idx) }) {
+            if let d = holder[idx] {
                 owners[idx] = defs[d].name == nil ? .unnamed : .definition(d)
             } else if tailDefinition == nil && idx <= headerEnd {
                 if header.functionName != nil {
@@ -220,7 +239,8 @@ enum FunctionScanner {
     /// the brace must close more than anything the hunk opened, and the next code must
     /// be something only found outside functions.
     private static func closesFunction(_ event: (line: Int, newMinimum: Bool), stream: [StreamLine],
-                                       lexed: [LexedLine], indented: Bool, defs: [ScannedDefinition]) -> Bool
+                                       lexed: [(isBlank: Bool, isCommentOnly: Bool)], indented: Bool,
+                                       starts: Set<Int>) -> Bool
     {
         let text = stream[event.line].text
         if indented {
@@ -235,7 +255,7 @@ enum FunctionScanner {
                 k += 1
                 continue
             }
-            if defs.contains(where: { !$0.beginsAboveHunk && $0.startLine == k }) { return true }
+            if starts.contains(k) { return true }
             let starters = ["static ", "extern ", "EXPORT_SYMBOL", "typedef ", "#define ", "#include ",
                             "early_param(", "__setup(", "module_init(", "module_exit(", "core_initcall(",
                             "postcore_initcall(", "arch_initcall(", "subsys_initcall(", "fs_initcall(",

@@ -7,6 +7,8 @@ enum MailHeaders {
     struct Result: Equatable {
         var title: String?
         var author: String?
+        /// Where the text after the headers begins (the commit message, if any).
+        var bodyStart: Int?
     }
 
     private static let weekdays: Set<Substring> = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -50,7 +52,9 @@ enum MailHeaders {
                 if gitLog && sawHeader { break }
                 continue
             }
-            if let (name, firstValue) = header(line) {
+            // Inside a header block, a field may follow its colon without a blank
+            // ("ARC-Seal:i=1; ..." in a raw message).
+            if let (name, firstValue) = header(line, bare: sawHeader) {
                 var value = String(firstValue)
                 i += 1
                 while i < end, let first = lines[i].first, first == " " || first == "\t",
@@ -81,9 +85,24 @@ enum MailHeaders {
             let message = lines[i...].prefix { $0.hasPrefix("    ") || $0.isEmpty }
             if let first = message.first(where: { !$0.allSatisfy(\.isWhitespace) }) {
                 result.title = first.trimmingCharacters(in: .whitespaces)
+                i = message.firstIndex(of: first).map { $0 + 1 } ?? i
             }
         }
+        result.bodyStart = i
         return result
+    }
+
+    /// The commit message in `lines` from `start`: up to a `---` line, blank lines at
+    /// either end dropped, a git log's four-space indentation removed; nil when empty.
+    static func message(_ lines: ArraySlice<Substring>, from start: Int) -> String? {
+        guard start < lines.endIndex else { return nil }
+        var body = Array(lines[max(start, lines.startIndex)...].prefix { $0.trimmingCharacters(in: .whitespaces) != "---" })
+        if !body.isEmpty, body.allSatisfy({ $0.hasPrefix("    ") || $0.allSatisfy(\.isWhitespace) }) {
+            body = body.map { $0.hasPrefix("    ") ? $0.dropFirst(4) : $0 }
+        }
+        while let first = body.first, first.allSatisfy(\.isWhitespace) { body.removeFirst() }
+        while let last = body.last, last.allSatisfy(\.isWhitespace) { body.removeLast() }
+        return body.isEmpty ? nil : body.joined(separator: "\n")
     }
 
     /// `"Tsirkin, Michael S." <mst@...>` becomes `Tsirkin, Michael S. <mst@...>`.
@@ -112,7 +131,7 @@ enum MailHeaders {
     }
 
     /// "Name: value" with an RFC 5322 field name.
-    private static func header(_ line: Substring) -> (Substring, Substring)? {
+    private static func header(_ line: Substring, bare: Bool = false) -> (Substring, Substring)? {
         guard let colon = line.firstIndex(of: ":") else { return nil }
         let name = line[..<colon]
         guard !name.isEmpty, name.count <= 40, let first = name.first, first.isLetter,
@@ -120,7 +139,7 @@ enum MailHeaders {
             return nil
         }
         let after = line[line.index(after: colon)...]
-        guard after.isEmpty || after.first == " " || after.first == "\t" else { return nil }
+        guard after.isEmpty || after.first == " " || after.first == "\t" || (bare && name.contains("-")) else { return nil }
         return (name, after.drop { $0 == " " || $0 == "\t" })
     }
 
@@ -151,77 +170,102 @@ enum MailHeaders {
 
 /// MIME encoded words in headers: "=?UTF-8?q?J=C3=B6rg?=", "=?utf-8?B?...?=".
 enum RFC2047 {
+    /// The longest encoded word read (RFC 2047 allows 75 characters; mailers that
+    /// ignore that stay far below this). A "=?" that does not close within it is text,
+    /// so a header of many unclosed fragments costs its length times this at most.
+    static let maximumWordLength = 1024
+
     static func decode(_ value: String) -> String {
         guard value.contains("=?") else { return value }
+        let bytes = Array(value.utf8)
         var out = ""
-        var rest = Substring(value)
+        var plainStart = 0
+        var pendingSpace: Range<Int>?
         var lastWasEncoded = false
-        var pendingSpace = ""
-        while !rest.isEmpty {
-            if rest.hasPrefix("=?"), let (decoded, after) = encodedWord(rest) {
-                // Whitespace between two encoded words is not part of the text.
-                if !lastWasEncoded { out += pendingSpace }
-                out += decoded
-                pendingSpace = ""
-                lastWasEncoded = true
-                rest = after
-                continue
-            }
-            let c = rest.removeFirst()
-            if c == " " || c == "\t" {
-                pendingSpace.append(c)
-                continue
-            }
-            out += pendingSpace
-            pendingSpace = ""
-            out.append(c)
-            lastWasEncoded = false
+        var i = 0
+        func flushPlain(upTo end: Int) {
+            if plainStart < end { out += String(decoding: bytes[plainStart..<end], as: UTF8.self) }
         }
-        return out + pendingSpace
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "="), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "?"),
+               let (decoded, end) = encodedWord(bytes, at: i) {
+                // Whitespace between two encoded words is not part of the text.
+                if lastWasEncoded, let space = pendingSpace, space.upperBound == i, plainStart == space.lowerBound {
+                    plainStart = i
+                }
+                flushPlain(upTo: i)
+                out += decoded
+                lastWasEncoded = true
+                pendingSpace = nil
+                i = end
+                plainStart = end
+                continue
+            }
+            if bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "\t") {
+                let start = i
+                while i < bytes.count, bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "\t") { i += 1 }
+                pendingSpace = start..<i
+                continue
+            }
+            lastWasEncoded = false
+            pendingSpace = nil
+            i += 1
+        }
+        flushPlain(upTo: bytes.count)
+        return out
     }
 
-    private static func encodedWord(_ s: Substring) -> (String, Substring)? {
-        let parts = s.dropFirst(2)
-        guard let q1 = parts.firstIndex(of: "?") else { return nil }
-        let charset = parts[..<q1].lowercased()
-        let afterCharset = parts[parts.index(after: q1)...]
-        guard let q2 = afterCharset.firstIndex(of: "?") else { return nil }
-        let encoding = afterCharset[..<q2].lowercased()
-        let payloadStart = afterCharset.index(after: q2)
-        guard let close = afterCharset[payloadStart...].range(of: "?=") else { return nil }
-        let payload = afterCharset[payloadStart..<close.lowerBound]
-        var bytes: [UInt8]
+    /// The text of the encoded word starting at `start` ("=?"), and the index after it.
+    private static func encodedWord(_ bytes: [UInt8], at start: Int) -> (String, Int)? {
+        let limit = min(bytes.count, start + maximumWordLength)
+        func find(_ byte: UInt8, from: Int) -> Int? {
+            var k = from
+            while k < limit { if bytes[k] == byte { return k }; k += 1 }
+            return nil
+        }
+        guard let q1 = find(UInt8(ascii: "?"), from: start + 2) else { return nil }
+        guard let q2 = find(UInt8(ascii: "?"), from: q1 + 1) else { return nil }
+        var close = q2 + 1
+        while true {
+            guard let q = find(UInt8(ascii: "?"), from: close), q + 1 < limit else { return nil }
+            if bytes[q + 1] == UInt8(ascii: "=") { close = q; break }
+            close = q + 1
+        }
+        let charset = String(decoding: bytes[(start + 2)..<q1], as: UTF8.self).lowercased()
+        let encoding = String(decoding: bytes[(q1 + 1)..<q2], as: UTF8.self).lowercased()
+        let payload = bytes[(q2 + 1)..<close]
+        var decoded: [UInt8]
         switch encoding {
         case "q":
-            bytes = []
-            var it = Array(payload.utf8)[...]
+            decoded = []
+            var it = payload
             while let b = it.popFirst() {
                 if b == UInt8(ascii: "_") {
-                    bytes.append(0x20)
+                    decoded.append(0x20)
                 } else if b == UInt8(ascii: "="), it.count >= 2,
                           let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
-                    bytes.append(v)
+                    decoded.append(v)
                     it = it.dropFirst(2)
                 } else {
-                    bytes.append(b)
+                    decoded.append(b)
                 }
             }
         case "b":
-            guard let data = Data(base64Encoded: String(payload)) else { return nil }
-            bytes = Array(data)
+            guard let data = Data(base64Encoded: String(decoding: payload, as: UTF8.self)) else { return nil }
+            decoded = Array(data)
         default:
             return nil
         }
         let text: String?
         switch charset.split(separator: "*").first.map(String.init) ?? charset {
         case "utf-8", "utf8", "us-ascii":
-            text = TextDecoding.isValidUTF8(bytes) ? String(decoding: bytes, as: UTF8.self) : nil
+            text = TextDecoding.isValidUTF8(decoded) ? String(decoding: decoded, as: UTF8.self) : nil
         case "iso-8859-1", "latin1", "iso-8859-15":
-            text = String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+            text = String(String.UnicodeScalarView(decoded.map { Unicode.Scalar($0) }))
         default:
             text = nil
         }
         guard let text else { return nil }
-        return (text, afterCharset[close.upperBound...])
+        return (text, close + 2)
     }
 }

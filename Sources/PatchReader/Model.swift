@@ -18,16 +18,20 @@ public struct Patch: Equatable, Sendable, Codable {
     public var subject: String?
     /// The `From:` (or `Author:`) value; an in-body `From:` line overrides the mail header.
     public var author: String?
+    /// The commit message: the text between the headers and the `---` line (or the
+    /// diff), trailers included, without leading and trailing blank lines.
+    public var message: String?
     public var files: [FilePatch]
     /// True when the text had to be read as a mail-archive rendering: context lines
     /// without their leading space, HTML entities, or non-breaking spaces.
     public var mangled: Bool
 
     public init(title: String? = nil, subject: String? = nil, author: String? = nil,
-                files: [FilePatch], mangled: Bool = false) {
+                message: String? = nil, files: [FilePatch], mangled: Bool = false) {
         self.title = title
         self.subject = subject
         self.author = author
+        self.message = message
         self.files = files
         self.mangled = mangled
     }

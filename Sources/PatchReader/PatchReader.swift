@@ -3,7 +3,8 @@
 /// Reads patches and names the C functions they touch.
 ///
 /// Accepted input: plain unified diffs (`diff -u`, `git diff`), `git format-patch`
-/// output and mboxes holding one or many patches, and patches as web mail archives
+/// output and mboxes holding one or many patches (bodies in quoted-printable or base64,
+/// patches in text parts of multipart messages), and patches as web mail archives
 /// render them (context lines without their leading space, indentation lost, HTML
 /// entities, non-breaking spaces). Anything else is refused with a `PatchReadError`.
 public enum PatchReader {
@@ -60,6 +61,7 @@ public enum PatchReader {
         var combined = false
         for range in chunks {
             var chunk = Array(lines[range])
+            if let decoded = MimeBody.decode(chunk) { chunk = decoded }
             var mangled = false
             if HTMLEntities.looksEscaped(chunk) {
                 chunk = chunk.map { Substring(HTMLEntities.decode($0)) }
@@ -80,10 +82,12 @@ public enum PatchReader {
                 combined = combined || output.sawCombinedDiff
                 continue
             }
-            let headers = MailHeaders.read(chunk[..<(output.diffStart ?? chunk.count)])
+            let front = chunk[..<(output.diffStart ?? chunk.count)]
+            let headers = MailHeaders.read(front)
             patches.append(Patch(title: headers.title,
                                  subject: headers.title.flatMap(MailHeaders.subject(fromTitle:)),
                                  author: headers.author,
+                                 message: headers.bodyStart.flatMap { MailHeaders.message(front, from: $0) },
                                  files: output.files,
                                  mangled: mangled || output.readUnmarkedContext))
         }

@@ -14,6 +14,9 @@ public enum Verdict: String, Sendable, Codable, CaseIterable, CustomStringConver
     case absent
     /// Present, but nothing in the object tells the two sides apart.
     case indeterminate
+    /// The object holds evidence for both sides: facts found only after the patch and
+    /// facts found only before it.
+    case conflicting
 
     public var description: String { rawValue }
 }
@@ -25,11 +28,13 @@ public enum OverallVerdict: String, Sendable, Codable, CustomStringConvertible {
     /// Every function that could be decided is unpatched.
     case unpatched
     /// Some functions are patched, others are not.
-    case partlyPatched = "partly patched"
+    case partly
     /// None of the patch's functions is in the object.
     case absent
     /// The functions are there but none could be decided.
     case indeterminate
+    /// A function holds evidence for both sides.
+    case conflicting
 
     public var description: String { rawValue }
 }
@@ -59,6 +64,10 @@ public struct DWARFEvidence: Sendable, Codable, Equatable {
     public var outOfLineCopies: [String]
     public var inlinedCallSites: Int
     public var locals: [String]
+    /// How many calls, locals, parameters and labels with a line were read from the
+    /// function's instances, and from how many instances.
+    public var bodyFacts: Int
+    public var instances: Int
 }
 
 /// One finding that decided (or failed to decide) a verdict.
@@ -67,10 +76,12 @@ public struct Finding: Sendable, Codable, Equatable, CustomStringConvertible {
         case prototypeMatchesAfter = "prototype matches the patched one"
         case prototypeMatchesBefore = "prototype matches the unpatched one"
         case prototypeMatchesNeither = "prototype matches neither side"
-        case localsMatchAfter = "locals match the patched body"
-        case localsMatchBefore = "locals match the unpatched body"
-        case localsMixed = "locals match neither body"
-        case nothingToCompare = "prototype unchanged and no declaration to compare"
+        case definedAfter = "defined as the patch defines it"
+        case definedBefore = "defined as the patch removes it"
+        case bodyMatchesAfter = "found only after the patch"
+        case bodyMatchesBefore = "found only before the patch"
+        case undecidedHunk = "undecided"
+        case nothingToCompare = "prototype unchanged and no call, local or label to compare"
         case notInDWARF = "no DWARF definition"
     }
 
@@ -106,7 +117,8 @@ public struct ObjectReport: Sendable, Codable, Equatable {
         let verdicts = functions.map(\.verdict)
         let patched = verdicts.filter { $0 == .patched }.count
         let unpatched = verdicts.filter { $0 == .unpatched }.count
-        if patched > 0 && unpatched > 0 { return .partlyPatched }
+        if verdicts.contains(.conflicting) { return .conflicting }
+        if patched > 0 && unpatched > 0 { return .partly }
         if patched > 0 { return .patched }
         if unpatched > 0 { return .unpatched }
         if !verdicts.isEmpty && verdicts.allSatisfy({ $0 == .absent }) { return .absent }

@@ -11,14 +11,19 @@ enum CText {
     /// #ifndef/#elif/#else/#endif with `defined(X)`, `IS_ENABLED(X)`, a bare name, `!`,
     /// `&&`, `||`. Directive lines themselves are dropped.
     static func resolve(_ lines: [String], defined: Set<String>) -> [String] {
-        var out: [String] = []
+        kept(lines, defined: defined).map { lines[$0] }
+    }
+
+    /// The indices of the lines `resolve` keeps, in order.
+    static func kept(_ lines: [String], defined: Set<String>) -> [Int] {
+        var out: [Int] = []
         // Per nesting level: (this branch is live, some branch was taken, parent live).
         var stack: [(live: Bool, taken: Bool, parent: Bool)] = []
         var live: Bool { stack.last?.live ?? true }
-        for line in lines {
+        for (index, line) in lines.enumerated() {
             let t = line.trimmingCharacters(in: .whitespaces)
             guard t.hasPrefix("#") else {
-                if live { out.append(line) }
+                if live { out.append(index) }
                 continue
             }
             let d = t.dropFirst().trimmingCharacters(in: .whitespaces)
@@ -37,7 +42,7 @@ enum CText {
             } else if d.hasPrefix("endif") {
                 _ = stack.popLast()
             } else if live {
-                out.append(line)
+                out.append(index)
             }
         }
         return out
@@ -68,16 +73,29 @@ enum CText {
 
     /// The tokens of `text` with comments and white space removed.
     static func tokens(_ text: String) -> [String] {
+        lexed(text).map(\.text)
+    }
+
+    /// The tokens of `text`, each with the 0-based line of `text` it starts on.
+    static func lexed(_ text: String) -> [(text: String, line: Int)] {
         let s = Array(text.unicodeScalars)
-        var out: [String] = []
+        var out: [(text: String, line: Int)] = []
         var i = 0
+        var line = 0
         func isIdent(_ c: Unicode.Scalar) -> Bool { c == "_" || CharacterSet.alphanumerics.contains(c) }
+        func emit(_ range: Range<Int>) {
+            out.append((String(String.UnicodeScalarView(s[range])), line))
+        }
         while i < s.count {
             let c = s[i]
+            if c == "\n" { line += 1; i += 1; continue }
             if CharacterSet.whitespacesAndNewlines.contains(c) { i += 1; continue }
             if c == "/" && i + 1 < s.count && s[i + 1] == "*" {
                 i += 2
-                while i + 1 < s.count && !(s[i] == "*" && s[i + 1] == "/") { i += 1 }
+                while i + 1 < s.count && !(s[i] == "*" && s[i + 1] == "/") {
+                    if s[i] == "\n" { line += 1 }
+                    i += 1
+                }
                 i += 2; continue
             }
             if c == "/" && i + 1 < s.count && s[i + 1] == "/" {
@@ -87,22 +105,22 @@ enum CText {
             if c == "\"" || c == "'" {
                 var j = i + 1
                 while j < s.count && s[j] != c { if s[j] == "\\" { j += 1 }; j += 1 }
-                out.append(String(String.UnicodeScalarView(s[i ... min(j, s.count - 1)])))
+                emit(i ..< min(j, s.count - 1) + 1)
                 i = j + 1; continue
             }
             if isIdent(c) {
                 var j = i
                 while j < s.count && (isIdent(s[j]) || (CharacterSet.decimalDigits.contains(s[i]) && s[j] == ".")) { j += 1 }
-                out.append(String(String.UnicodeScalarView(s[i ..< j])))
+                emit(i ..< j)
                 i = j; continue
             }
             var matched = false
             for p in punctuators where i + p.unicodeScalars.count <= s.count {
                 if String(String.UnicodeScalarView(s[i ..< i + p.unicodeScalars.count])) == p {
-                    out.append(p); i += p.unicodeScalars.count; matched = true; break
+                    emit(i ..< i + p.unicodeScalars.count); i += p.unicodeScalars.count; matched = true; break
                 }
             }
-            if !matched { out.append(String(c)); i += 1 }
+            if !matched { emit(i ..< i + 1); i += 1 }
         }
         return out
     }
@@ -111,6 +129,11 @@ enum CText {
     /// its declaration (return type lines above the name included) to its closing brace
     /// at the start of a line. Nil when `lines` holds no definition of it.
     static func function(_ name: String, in lines: [String]) -> String? {
+        functionRange(name, in: lines).map { lines[$0].joined(separator: "\n") }
+    }
+
+    /// The 0-based lines of that definition.
+    static func functionRange(_ name: String, in lines: [String]) -> ClosedRange<Int>? {
         for (index, line) in lines.enumerated() {
             guard let first = line.unicodeScalars.first, !CharacterSet.whitespaces.contains(first),
                   line.range(of: "\\b\(NSRegularExpression.escapedPattern(for: name))\\(", options: .regularExpression) != nil,
@@ -119,7 +142,8 @@ enum CText {
             // The body must open before any line ends the declaration with ';'.
             var open: Int?
             var j = index
-            while j < lines.count {
+            // A declaration's head spans a few lines; 64 bounds the search.
+            while j < min(lines.count, index + 64) {
                 let t = lines[j].trimmingCharacters(in: .whitespaces)
                 if t == "{" || (j > index && lines[j].hasPrefix("{")) { open = j; break }
                 if t.hasSuffix(";") { break }
@@ -127,9 +151,9 @@ enum CText {
                 j += 1
             }
             guard let openLine = open else { continue }
-            var close = openLine + 1
-            while close < lines.count && lines[close] != "}" { close += 1 }
-            guard close < lines.count else { return nil }
+            // The first "}" line after the opening; none after it means none after
+            // any later candidate either.
+            guard let close = lines[(openLine + 1)...].firstIndex(of: "}") else { return nil }
             var start = index
             while start > 0 {
                 let above = lines[start - 1]
@@ -139,7 +163,7 @@ enum CText {
                       !t.hasPrefix("/*"), !t.hasPrefix("*") else { break }
                 start -= 1
             }
-            return lines[start ... close].joined(separator: "\n")
+            return start ... close
         }
         return nil
     }
@@ -158,7 +182,7 @@ enum CText {
             let name = String(line[r])
             if ["if", "for", "while", "switch", "return", "sizeof", "PAGE_FLAG", "PAGE_FLAG_TEST",
                 "PAGE_TYPE_OPS", "BPORT_DECLARE_VARIANT", "_Static_assert"].contains(name) { continue }
-            if function(name, in: lines) != nil && !names.contains(name) { names.append(name) }
+            if functionRange(name, in: lines) != nil && !names.contains(name) { names.append(name) }
         }
         return names
     }

@@ -13,9 +13,9 @@ import Foundation
 let seconds = CommandLine.arguments.dropFirst().first.flatMap(Double.init) ?? 3.0
 
 /// A pre-generated, always-valid mix for the port alone: 48% allocations, 44% frees of
-/// live allocations, 7% isolation changes, 1% reporting passes.
+/// live allocations, 7% isolation changes, 1% idle spells (a pass when one was requested).
 func portOnly(_ geometry: Geometry, seconds: Double) throws -> Double {
-    let zone = try PortZone(variant: .patched, geometry: geometry)
+    let zone = try PortZone(variant: .baseline, geometry: geometry)
     var rng = SplitMix64(seed: 7)
     var live: [(Int, Int)] = []
     var isolated = Set<Int>()
@@ -45,7 +45,7 @@ func portOnly(_ geometry: Geometry, seconds: Double) throws -> Double {
                     if isolated.count < geometry.nrPageblocks / 4 { isolated.insert(pb); try zone.isolate(pageblock: pb) }
                 }
             default:
-                _ = try zone.reportingPass { _ in true }
+                _ = try zone.idle { _ in true }
             }
         }
         ops += 4096
@@ -62,7 +62,7 @@ func checked(_ geometry: Geometry, threads: Int, seconds: Double) -> Double {
     let start = clock.now
     DispatchQueue.concurrentPerform(iterations: threads) { t in
         var seed = UInt64(1000 * t + 1)
-        let runner = try! Runner(variant: .patched, geometry: geometry)
+        let runner = try! Runner(variant: .baseline, rules: .linux73, geometry: geometry)
         while clock.now - start < .seconds(seconds) {
             if let d = runner.run(seed: seed, count: 2000) {
                 fatalError("benchmark run diverged: \(d)")

@@ -12,7 +12,10 @@ struct Apply: ParsableCommand {
             Each hunk is placed where its context and removed lines match the file with
             white space ignored; lines it adds get the indentation of the code around them.
             A hunk with no such place, or with more than one, stops the whole patch and
-            nothing is written. Exit 0 applied (or placed, with --dry-run), 2 refused.
+            nothing is written. Every path must lie inside the tree; links are not
+            followed. The patched files are staged beside the originals and renamed into
+            place only when all are written, so a failure leaves the tree as it was.
+            Exit 0 applied (or placed, with --dry-run), 1 already applied, 2 refused.
             """)
 
     @Option(name: .long, help: "The patch to apply.")
@@ -26,13 +29,14 @@ struct Apply: ParsableCommand {
 
     func run() throws {
         let parsed = try Inputs.readPatch(patch)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: tree, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw InputError(path: tree, problem: "not a directory")
-        }
         let placements: [HunkPlacement]
         do {
             placements = try PatchApplier.apply(parsed, to: URL(fileURLWithPath: tree), dryRun: dryRun)
+        } catch .badTree(let problem) {
+            throw InputError(path: tree, problem: problem)
+        } catch .alreadyApplied(let hunks) {
+            print("\(hunks) hunk(s) already applied: the tree carries the patch; nothing written")
+            throw ExitStatus.checkFailed.exitCode
         } catch {
             throw InputError(path: patch, problem: error.description)
         }

@@ -6,21 +6,25 @@ import Differential
 import Exploration
 import Foundation
 
-/// `verify-patch explore`: every reachable state of a tiny zone, each variant.
+/// `verify-patch explore`: every reachable state of a tiny zone of a variant.
 struct ExploreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explore",
-        abstract: "Explore every reachable state of a tiny zone in each variant, checking invariants.",
+        abstract: "Explore every reachable state of a tiny zone of a variant, checking invariants.",
         discussion: """
+            The variant is the baseline with the --patch files applied in order, built like
+            `review` builds one; without patches, the baseline. With --lockstep, the
+            baseline and the variant side by side.
             Geometries: \(Exploration.geometries.map { "\($0.name) (\($0.geometry))" }.joined(separator: "; ")).
-            Exit 0 when every state explored keeps every invariant, 1 otherwise.
+            Exit 0 when every state explored keeps every invariant, 1 otherwise, 2 on bad
+            input (a patch that does not read, apply or build).
             """)
 
     @Option(help: "The zone: tiny16, tiny16-c1, tiny16-r2, tiny16-pb1 or tiny32.")
     var geometry: String = "tiny16"
 
-    @Option(help: "The variants to explore, comma-separated (default: all).")
-    var variant: String?
+    @Option(help: "A patch the variant carries (repeatable, applied in order; default: none, the baseline).")
+    var patch: [String] = []
 
     @Flag(help: "Add isolating and unisolating each pageblock to the operations.")
     var isolation = false
@@ -34,13 +38,13 @@ struct ExploreCommand: ParsableCommand {
     @Option(help: "Smallest allocation order (the largest is MAX_PAGE_ORDER).")
     var minOrder: Int = 1
 
-    @Option(help: "Stop after this many states per variant (50 million take about 2 GiB).")
+    @Option(help: "Stop after this many states (50 million take about 2 GiB).")
     var maxStates: Int = 50_000_000
 
     @Option(help: "Threads per search (default: one per core).")
-    var workers: Int = Exploration.defaultWorkers
+    var workers: Int?
 
-    @Flag(help: "Explore two variants in lockstep: count the states where they differ, and a shortest way to the first.")
+    @Flag(help: "Explore the baseline and the variant in lockstep: count the states where they differ, and a shortest way to the first.")
     var lockstep = false
 
     @Option(help: "Explore shard K of N (K/N): the part of the search behind the prefix states it owns; --json carries what `merge` needs.")
@@ -56,22 +60,13 @@ struct ExploreCommand: ParsableCommand {
             throw ValidationError("--min-order must be 0 to \(g.maxPageOrder) for \(geometry)")
         }
         guard maxStates > 0 else { throw ValidationError("--max-states must be positive") }
-        guard (1 ... 256).contains(workers) else { throw ValidationError("--workers must be 1 to 256") }
+        guard workers.map({ (1 ... 256).contains($0) }) ?? true else { throw ValidationError("--workers must be 1 to 256") }
         guard !(movableOnly && reclaimable) else {
             throw ValidationError("--movable-only and --reclaimable exclude each other")
         }
-        _ = try variants()
         if lockstep {
-            guard try variants().count == 2 else { throw ValidationError("--lockstep takes two variants") }
+            guard !patch.isEmpty else { throw ValidationError("--lockstep takes a variant: give --patch") }
             guard shard == nil else { throw ValidationError("--lockstep and --shard exclude each other") }
-        }
-    }
-
-    func variants() throws -> [Variant] {
-        guard let variant else { return Variant.allCases }
-        return try variant.split(separator: ",").map {
-            guard let v = Variant(rawValue: String($0)) else { throw ValidationError("unknown variant '\($0)'") }
-            return v
         }
     }
 
@@ -82,8 +77,9 @@ struct ExploreCommand: ParsableCommand {
                                                : reclaimable ? [.movable, .unmovable, .reclaimable] : [.movable, .unmovable],
                                            isolation: isolation)
         let showProgress = isatty(STDERR_FILENO) == 1
+        let variant = try Inputs.buildVariant(patches: patch).variant
         if lockstep {
-            let (a, b) = (try variants()[0], try variants()[1])
+            let (a, b) = (Variant.baseline, variant)
             var progress: Exploration.Progress?
             if showProgress {
                 progress = { (states: Int) in
@@ -91,7 +87,7 @@ struct ExploreCommand: ParsableCommand {
                 }
             }
             let r = try Exploration.lockstep(a, b, geometry: g, name: geometry, alphabet: alphabet,
-                                             maxStates: maxStates, workers: workers, progress: progress)
+                                             maxStates: maxStates, workers: workers ?? Exploration.defaultWorkers, progress: progress)
             if showProgress { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
             if output.json { try Inputs.printJSON(r) } else {
                 print("Lockstep exploration of \(geometry): \(g)")
@@ -101,20 +97,17 @@ struct ExploreCommand: ParsableCommand {
             if !r.violations.isEmpty { throw ExitCode(1) }
             return
         }
-        var results: [ExplorationResult] = []
-        for v in try variants() {
-            var progress: Exploration.Progress?
-            if showProgress {
-                let name = v.description
-                progress = { (states: Int) in
-                    FileHandle.standardError.write(Data("\rexploring \(name): \(states) states\u{1b}[K".utf8))
-                }
+        var progress: Exploration.Progress?
+        if showProgress {
+            let name = variant.description
+            progress = { (states: Int) in
+                FileHandle.standardError.write(Data("\rexploring \(name): \(states) states\u{1b}[K".utf8))
             }
-            results.append(try Exploration.explore(variant: v, geometry: g, name: geometry, alphabet: alphabet,
-                                                   maxStates: maxStates, workers: workers,
-                                                   shard: shard, progress: progress))
-            if showProgress { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
         }
+        let results = [try Exploration.explore(variant: variant, geometry: g, name: geometry, alphabet: alphabet,
+                                               maxStates: maxStates, workers: workers ?? Exploration.defaultWorkers,
+                                               shard: shard, progress: progress)]
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
         if output.json { try Inputs.printJSON(results); return }
         print("Exhaustive exploration of \(geometry): \(g)\(shard.map { ", shard \($0)" } ?? "")")
         print(ExplorationText.operations(alphabet, maxOrder: g.maxPageOrder))

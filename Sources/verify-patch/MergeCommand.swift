@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
 import ArgumentParser
+import BuddyTypes
 import Differential
 import Exploration
 import Foundation
@@ -31,12 +32,12 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         guard !files.isEmpty else { throw ValidationError("no files") }
         var explorations: [(String, [ExplorationResult])] = []
-        var campaigns: [CampaignResult] = []
+        var campaigns: [ModelCampaignResult] = []
         for path in files {
             let data = try Self.read(path)
             if let parts = try? JSONDecoder().decode([ExplorationResult].self, from: data) {
                 explorations.append((path, parts))
-            } else if let part = try? JSONDecoder().decode(CampaignResult.self, from: data) {
+            } else if let part = try? JSONDecoder().decode(ModelCampaignResult.self, from: data) {
                 campaigns.append(part)
             } else {
                 throw InputError(path: path, problem: "not the --json result of explore or campaign")
@@ -46,8 +47,8 @@ struct MergeCommand: ParsableCommand {
             throw InputError(path: files[0], problem: "exploration and campaign results cannot be merged together")
         }
         if !campaigns.isEmpty {
-            let merged: CampaignResult
-            do { merged = try Campaign.merge(campaigns) } catch { throw InputError(path: "merge", problem: error.description) }
+            let merged: ModelCampaignResult
+            do { merged = try ModelCampaign.merge(campaigns) } catch { throw InputError(path: "merge", problem: error.description) }
             if output.json { try Inputs.printJSON(merged) } else { print(CampaignText.result(merged)) }
             if !merged.divergences.isEmpty { throw ExitCode(1) }
             return

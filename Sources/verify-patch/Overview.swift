@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import PatchVerifier
+import Review
 
 /// The default run: the seed patch against the port's own objects, baseline and
 /// patched, then the port's scenario.
@@ -30,13 +31,16 @@ struct Overview: ParsableCommand {
         let expected = report.objects.map(\.overall) == [.unpatched, .patched]
         var scenarioFailed = false
         if !output.json {
-            do { try Demo.runScenario(geometry: .x86_64) } catch is ExitCode { scenarioFailed = true }
+            do { try Demo.runScenario(geometry: .x86_64, patch: patchPath) } catch is ExitCode { scenarioFailed = true }
             print("")
-            let semantics = try SemanticsCommand.measure(seed: 1, geometries: "x86-64")
-            print(semantics.shortText)
-            if semantics.workloads.contains(where: { !$0.baseline.violations.isEmpty || !$0.patched.violations.isEmpty }) {
-                scenarioFailed = true
-            }
+            var options = ReviewOptions()
+            options.geometries = [("x86-64", .x86_64)]
+            options.campaignSeeds = 10
+            options.modelSeeds = 10
+            let review = try ReviewCommand.review([ReviewedPatch(label: patchPath, patch: patch)], base: [],
+                                                  options: options)
+            print(review.shortText)
+            if review.verdict == .broken { scenarioFailed = true }
         }
         if !expected || scenarioFailed { throw ExitCode(1) }
     }

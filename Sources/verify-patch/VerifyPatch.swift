@@ -18,30 +18,65 @@ struct VerifyPatch: ParsableCommand {
               1  an object lacks the patch or carries only part of it, or a check failed
               2  bad input or usage
             """,
-        subcommands: [Overview.self, Check.self, Functions.self, SemanticsCommand.self, ExploreCommand.self, CampaignCommand.self, MergeCommand.self, Symbols.self, Apply.self, Drift.self, Demo.self],
+        subcommands: [Overview.self, Check.self, Functions.self, ReviewCommand.self, VariantCommand.self, ExploreCommand.self, CampaignCommand.self, MergeCommand.self, Symbols.self, Apply.self, Drift.self, Demo.self],
         defaultSubcommand: Overview.self
     )
 
-    /// Parses and runs, mapping every failure to the documented exit codes: usage and
-    /// input errors print one line and exit 2.
+    /// Parses and runs, mapping every failure to the documented exit codes (see
+    /// `ExitStatus`): usage and input errors print one line and exit 2.
     static func main() {
+        // A file-size limit (ulimit -f) makes a write fail with EFBIG instead of
+        // killing the process half way.
+        signal(SIGXFSZ, SIG_IGN)
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let error as InputError {
-            FileHandle.standardError.write(Data("verify-patch: \(error.description)\n".utf8))
-            Foundation.exit(2)
-        } catch let error as ExitCode {
-            Foundation.exit(error.rawValue)
+            command = try parseAsRoot()
         } catch {
-            if exitCode(for: error) == .success {
-                exit(withError: error)
+            if exitCode(for: error) == .success { exit(withError: error) }
+            fail(ErrorLine.usageMessage(message(for: error), command: subcommandName()), status: .badInput)
+        }
+        do {
+            try command.run()
+        } catch let error as ExitCode {
+            StagedOutput.discardAll()
+            Foundation.exit(error.rawValue)
+        } catch let error as InputError {
+            fail(error.description, status: .badInput)
+        } catch let error as UsageError {
+            fail(error.description, status: .badInput)
+        } catch let error as CheckFailure {
+            fail(error.description, status: .checkFailed)
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            if exitCode(for: error) == .validationFailure {
+                fail(ErrorLine.usageMessage(message(for: error), command: subcommandName()), status: .badInput)
             }
-            let message = fullMessage(for: error)
-            FileHandle.standardError.write(Data("verify-patch: \(message)\n".utf8))
-            Foundation.exit(2)
+            // Anything else stopped a check before it could finish: not bad input.
+            fail("\(subcommandName()): \(error)", status: .checkFailed)
         }
     }
+
+    /// Prints the one error line and exits; temporary output files are removed.
+    static func fail(_ message: String, status: ExitStatus) -> Never {
+        StagedOutput.discardAll()
+        fflush(nil)
+        FileHandle.standardError.write(Data(ErrorLine.render(message).utf8))
+        Foundation.exit(status.rawValue)
+    }
+
+    /// The subcommand the arguments name, for error lines; "usage" at the top level.
+    static func subcommandName() -> String {
+        let names = configuration.subcommands.map { $0._commandName }
+        return CommandLine.arguments.dropFirst().first(where: { names.contains($0) }) ?? "usage"
+    }
+}
+
+/// A check that could not be completed or came out against the expectation, with
+/// its reason: exit 1, one line.
+struct CheckFailure: Error, CustomStringConvertible {
+    var what: String
+    var problem: String
+    var description: String { "\(what): \(problem)" }
 }
 
 /// Shared options of the commands that print reports.

@@ -3,11 +3,12 @@
 // Allocation, splitting, freeing, merging and the fallback paths.
 
 import BuddyModel
+import TestVariants
 import Testing
 
 @Suite struct AllocationTests {
-    @Test(arguments: Variant.allCases)
-    func splitThenMergeBack(variant: Variant) throws {
+    @Test(arguments: TestVariant.allCases)
+    func splitThenMergeBack(variant: TestVariant) throws {
         var model = try makeModel(.tiny16, variant)
         let boot = model.snapshot()
         let pfn = try model.allocate(order: 0, migratetype: .movable, flags: [])
@@ -81,8 +82,8 @@ import Testing
     }
 
     /// try_to_claim_block() below pageblock_order: enough free pages claim the pageblock.
-    @Test(arguments: Variant.allCases)
-    func claimWholePageblock(variant: Variant) throws {
+    @Test(arguments: TestVariant.allCases)
+    func claimWholePageblock(variant: TestVariant) throws {
         var geometry = Geometry.tiny64
         geometry.initialMigratetypes = [.movable] + Array(repeating: .cma, count: 7)
         var model = try makeModel(geometry, variant)

@@ -3,11 +3,12 @@
 // The state right after creation.
 
 import BuddyModel
+import TestVariants
 import Testing
 
 @Suite struct BootTests {
-    @Test(arguments: Variant.allCases)
-    func tiny16(variant: Variant) throws {
+    @Test(arguments: TestVariant.allCases)
+    func tiny16(variant: TestVariant) throws {
         let model = try makeModel(.tiny16, variant)
         #expect(model.nonEmptyLists == ["3/Movable": [0, 8]])
         let snap = model.snapshot()
@@ -26,10 +27,14 @@ import Testing
         #expect(model.hostDiscarded.isEmpty)
         #expect(model.checkInvariants() == [])
         #expect(model.violations == [])
+        // The device registers once the zone is up, and registration requests the first
+        // pass; the frees of boot came before it and requested nothing.
+        #expect(model.reportingState == .requested)
+        #expect(model.reportingWorkQueued)
     }
 
-    @Test(arguments: Variant.allCases)
-    func tiny64(variant: Variant) throws {
+    @Test(arguments: TestVariant.allCases)
+    func tiny64(variant: TestVariant) throws {
         let model = try makeModel(.tiny64, variant)
         #expect(model.nonEmptyLists == ["4/Movable": [0, 16, 32, 48]])
         #expect(model.counters == Counters(freePages: 64, freePagesBlocks: 64, freeCMAPages: 0,
@@ -38,8 +43,8 @@ import Testing
         #expect(model.checkInvariants() == [])
     }
 
-    @Test(arguments: Variant.allCases)
-    func x86_64(variant: Variant) throws {
+    @Test(arguments: TestVariant.allCases)
+    func x86_64(variant: TestVariant) throws {
         let geometry = Geometry.x86_64
         let model = try makeModel(geometry, variant)
         let blocks = Array(stride(from: 0, to: geometry.zonePages, by: 1024))
@@ -92,7 +97,7 @@ import Testing
     @Test func geometryValidation() {
         func refused(_ g: Geometry) -> Bool {
             do {
-                _ = try BuddyModel(variant: .baseline, geometry: g)
+                _ = try BuddyModel(rules: .linux73, geometry: g)
                 return false
             } catch {
                 if case .invalidGeometry = error { return true }
@@ -124,6 +129,10 @@ import Testing
         g = .tiny16
         g.reportingCapacity = 257
         #expect(refused(g))
+        // PAGE_REPORTING_CAPACITY, 32, is the most page_reporting_register() keeps.
+        g = .tiny16
+        g.reportingCapacity = 33
+        #expect(refused(g))
         g = .tiny16
         g.nrPageblocks = (Geometry.pageLimit >> 2) + 1
         #expect(refused(g))
@@ -140,7 +149,7 @@ import Testing
         g.initialMigratetypes = [.movable, .movable, .isolate, .movable]
         #expect(refused(g))
         g = .tiny16
-        g.reportingCapacity = 256
+        g.reportingCapacity = 32
         g.pageblockOrder = 0
         g.pageReportingOrder = 0
         #expect(!refused(g))

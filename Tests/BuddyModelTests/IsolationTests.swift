@@ -3,12 +3,13 @@
 // Pageblock isolation and unisolation.
 
 import BuddyModel
+import TestVariants
 import Testing
 
 @Suite struct IsolationTests {
     /// A pageblock inside a larger free block: the block is split into pageblocks.
-    @Test(arguments: Variant.allCases)
-    func isolateInsideLargerBuddy(variant: Variant) throws {
+    @Test(arguments: TestVariant.allCases)
+    func isolateInsideLargerBuddy(variant: TestVariant) throws {
         var model = try makeModel(.tiny16, variant)
         try model.isolate(pageblock: 1)
         #expect(model.nonEmptyLists == ["2/Movable": [0], "2/Isolate": [4], "3/Movable": [8]])

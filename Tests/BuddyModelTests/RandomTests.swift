@@ -3,6 +3,7 @@
 // Long random runs of valid operations, checking the invariants as they go.
 
 import BuddyModel
+import TestVariants
 import Testing
 
 /// Drives a model with random valid operations.
@@ -13,9 +14,9 @@ struct RandomDriver {
     var allocated: [(pfn: Int, order: Int)] = []
     var counts: [String: Int] = [:]
 
-    init(geometry: Geometry, variant: Variant, seed: UInt64) throws {
+    init(geometry: Geometry, variant: TestVariant, seed: UInt64) throws {
         rng = SplitMix64(seed: seed)
-        model = try BuddyModel(variant: variant, geometry: geometry)
+        model = try BuddyModel(rules: variant.rules, geometry: geometry)
     }
 
     mutating func randomOrder() -> Int {
@@ -62,9 +63,10 @@ struct RandomDriver {
             }
         default:
             var generator = rng
-            let batches = model.reportingPass { _ in Int.random(in: 0 ..< 8, using: &generator) != 0 }
+            let queued = model.reportingWorkQueued
+            let batches = model.idle { _ in Int.random(in: 0 ..< 8, using: &generator) != 0 }
             rng = generator
-            counts["reporting pass", default: 0] += 1
+            counts[queued ? "reporting pass" : "idle, nothing queued", default: 0] += 1
             counts["batches", default: 0] += batches.count
             counts["failed batches", default: 0] += batches.filter { !$0.succeeded }.count
         }
@@ -74,12 +76,12 @@ struct RandomDriver {
 @Suite struct RandomTests {
     static let geometries: [(String, Geometry)] = [("tiny16", .tiny16), ("tiny64", .tiny64),
                                                     ("x86_64", .x86_64)]
-    static let cases: [(String, Variant)] = geometries.flatMap { name, _ in
-        Variant.allCases.map { (name, $0) }
+    static let cases: [(String, TestVariant)] = geometries.flatMap { name, _ in
+        TestVariant.allCases.map { (name, $0) }
     }
 
     @Test(arguments: cases)
-    func invariantsHold(geometryName: String, variant: Variant) throws {
+    func invariantsHold(geometryName: String, variant: TestVariant) throws {
         let geometry = try #require(Self.geometries.first { $0.0 == geometryName }?.1)
         let fullEvery = geometry.zonePages > 1024 ? 1000 : 50
         var incoherentRuns = 0
@@ -138,12 +140,12 @@ struct RandomDriver {
         ("single", Geometry(nrPageblocks: 1, pageblockOrder: 0, maxPageOrder: 0,
                             pageReportingOrder: 0, reportingCapacity: 1)),
     ]
-    static let edgeCases: [(String, Variant)] = edgeGeometries.flatMap { name, _ in
-        Variant.allCases.map { (name, $0) }
+    static let edgeCases: [(String, TestVariant)] = edgeGeometries.flatMap { name, _ in
+        TestVariant.allCases.map { (name, $0) }
     }
 
     @Test(arguments: edgeCases)
-    func edgeGeometriesHold(geometryName: String, variant: Variant) throws {
+    func edgeGeometriesHold(geometryName: String, variant: TestVariant) throws {
         let geometry = try #require(Self.edgeGeometries.first { $0.0 == geometryName }?.1)
         var incoherentRuns = 0
         var warnings = 0
@@ -178,8 +180,8 @@ struct RandomDriver {
     }
 
     /// Freeing everything returns the zone to a state with the boot free page counts.
-    @Test(arguments: Variant.allCases)
-    func freeEverythingRestoresTotals(variant: Variant) throws {
+    @Test(arguments: TestVariant.allCases)
+    func freeEverythingRestoresTotals(variant: TestVariant) throws {
         var driver = try RandomDriver(geometry: .tiny64, variant: variant, seed: 7)
         for _ in 0 ..< 2_000 { try driver.step() }
         for block in 0 ..< 8 where driver.model.pageblockState(block).isolated {

@@ -3,6 +3,7 @@
 // Helpers shared by the tests: short ways to read the model.
 
 import BuddyModel
+import TestVariants
 import Testing
 
 extension BuddyModel {
@@ -21,9 +22,10 @@ extension BuddyModel {
     var reportedHeads: [Int] { snapshot().reportedHeads }
 }
 
-func makeModel(_ geometry: Geometry, _ variant: Variant = .baseline) throws -> BuddyModel {
+/// A model following the rules of `variant`.
+func makeModel(_ geometry: Geometry, _ variant: TestVariant = .baseline) throws -> BuddyModel {
     do {
-        return try BuddyModel(variant: variant, geometry: geometry)
+        return try BuddyModel(rules: variant.rules, geometry: geometry)
     } catch {
         Issue.record("creating the model failed: \(error)")
         throw error

@@ -2,6 +2,7 @@
 
 import BuddyPort
 import Dispatch
+import TestVariants
 import Testing
 
 /// Zones of different geometries and variants share the port's code but not its
@@ -16,31 +17,34 @@ struct CrossZoneTests {
         let pfn = try zone.allocate(order: round % 3, migratetype: .movable)
         log.append("allocate \(String(describing: pfn))")
         try zone.isolate(pageblock: round % zone.geometry.nrPageblocks)
-        let batches = try zone.reportingPass { _ in true }
-        log.append("pass \(batches)")
+        let batches = try zone.idle { _ in true }
+        log.append("idle \(batches)")
         try zone.unisolate(pageblock: round % zone.geometry.nrPageblocks)
         if let pfn { try zone.free(pfn: pfn, order: round % 3) }
         return log
     }
 
-    @Test(arguments: Variant.allCases)
-    func hostDrivesAnotherZone(variant: Variant) throws {
-        let other: Variant = variant == .baseline ? .patched : .baseline
-        let zone = try PortZone(variant: variant, geometry: .tiny64)
-        let inner = try PortZone(variant: other, geometry: .tiny16)
+    // The outer zone's first idle runs the pass registration requested: two report()
+    // calls, each driving the inner zone of the other variant one round (its first idle
+    // runs its own first pass, from inside the outer zone's).
+    @Test(arguments: TestVariant.allCases)
+    func hostDrivesAnotherZone(variant: TestVariant) throws {
+        let other: TestVariant = variant == .baseline ? .seed : .baseline
+        let zone = try makeZone(variant, .tiny64)
+        let inner = try makeZone(other, .tiny16)
         var rounds = 0
         var innerLog: [String] = []
         var innerErrors: [AllocatorError] = []
-        let batches = try zone.reportingPass { _ in
+        let batches = try zone.idle { _ in
             do throws(AllocatorError) { innerLog += try Self.drive(inner, round: rounds) } catch { innerErrors.append(error) }
             rounds += 1
             return true
         }
 
         // The same work one zone after the other.
-        let zoneTwin = try PortZone(variant: variant, geometry: .tiny64)
-        let innerTwin = try PortZone(variant: other, geometry: .tiny16)
-        let twinBatches = try zoneTwin.reportingPass { _ in true }
+        let zoneTwin = try makeZone(variant, .tiny64)
+        let innerTwin = try makeZone(other, .tiny16)
+        let twinBatches = try zoneTwin.idle { _ in true }
         var twinLog: [String] = []
         for round in 0 ..< rounds { twinLog += try Self.drive(innerTwin, round: round) }
 
@@ -49,6 +53,8 @@ struct CrossZoneTests {
         #expect(batches == twinBatches)
         #expect(batches.map(\.ranges) == [[PfnRange(pfn: 16, order: 4), PfnRange(pfn: 0, order: 4)],
                                           [PfnRange(pfn: 48, order: 4), PfnRange(pfn: 32, order: 4)]])
+        #expect(innerLog.first == "allocate Optional(0)")
+        #expect(innerLog.count == 4)
         #expect(innerLog == twinLog)
         #expect(zone.snapshot() == zoneTwin.snapshot())
         #expect(inner.snapshot() == innerTwin.snapshot())
@@ -63,7 +69,7 @@ struct CrossZoneTests {
         var log: [String] = []
         init(_ zone: PortZone) { self.zone = zone }
 
-        /// Seeded allocations, frees, isolation changes and reporting passes.
+        /// Seeded allocations, frees, isolation changes and idle spells.
         func run(seed: UInt64, steps: Int) throws {
             var rng = SplitMix64(seed: seed)
             var live: [(pfn: Int, order: Int)] = []
@@ -81,7 +87,7 @@ struct CrossZoneTests {
                     try zone.free(pfn: victim.pfn, order: victim.order)
                     log.append("f\(victim.pfn)")
                 default:
-                    log.append("r\(try zone.reportingPass { _ in rng.below(4) != 0 })")
+                    log.append("r\(try zone.idle { _ in rng.below(4) != 0 })")
                 }
             }
         }
@@ -90,7 +96,7 @@ struct CrossZoneTests {
     @Test func zonesOnTwoThreads() throws {
         let geometries: [Geometry] = [.tiny64, .x86_64]
         let concurrent = try geometries.enumerated().map { i, g in
-            Driven(try PortZone(variant: i == 0 ? .patched : .baseline, geometry: g))
+            Driven(try makeZone(i == 0 ? .seed : .baseline, g))
         }
         let failures = Failures()
         DispatchQueue.concurrentPerform(iterations: concurrent.count) { i in
@@ -98,7 +104,7 @@ struct CrossZoneTests {
         }
         #expect(failures.errors.isEmpty)
         for (i, g) in geometries.enumerated() {
-            let alone = Driven(try PortZone(variant: i == 0 ? .patched : .baseline, geometry: g))
+            let alone = Driven(try makeZone(i == 0 ? .seed : .baseline, g))
             try alone.run(seed: UInt64(i + 1), steps: 4000)
             #expect(concurrent[i].log == alone.log)
             #expect(concurrent[i].zone.snapshot() == alone.zone.snapshot())

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
 import BuddyPort
+import TestVariants
 import Testing
 
 @Suite("Invalid calls are refused and change nothing")
@@ -47,9 +48,9 @@ struct InvalidCallTests {
         (.unisolate(8), .pageblockOutOfRange(8)),
     ]
 
-    @Test(arguments: Variant.allCases)
-    func refused(variant: Variant) throws {
-        let zone = try PortZone(variant: variant, geometry: .tiny64)
+    @Test(arguments: TestVariant.allCases)
+    func refused(variant: TestVariant) throws {
+        let zone = try makeZone(variant, .tiny64)
         #expect(try zone.allocate(order: 1, migratetype: .movable) == 0)
         try zone.isolate(pageblock: 7)
         let before = zone.snapshot()
@@ -73,6 +74,8 @@ struct InvalidCallTests {
             Geometry(nrPageblocks: 4, pageblockOrder: 2, maxPageOrder: 13, pageReportingOrder: 1, reportingCapacity: 2),
             Geometry(nrPageblocks: 4, pageblockOrder: 2, maxPageOrder: 3, pageReportingOrder: 4, reportingCapacity: 2),
             Geometry(nrPageblocks: 4, pageblockOrder: 2, maxPageOrder: 3, pageReportingOrder: 1, reportingCapacity: 0),
+            // page_reporting_register() would cap it at PAGE_REPORTING_CAPACITY (32)
+            Geometry(nrPageblocks: 4, pageblockOrder: 2, maxPageOrder: 3, pageReportingOrder: 1, reportingCapacity: 33),
             Geometry(nrPageblocks: 4, pageblockOrder: 2, maxPageOrder: 3, pageReportingOrder: 1, reportingCapacity: 257),
             Geometry(nrPageblocks: 1 << 20, pageblockOrder: 3, maxPageOrder: 3, pageReportingOrder: 1, reportingCapacity: 2),
             Geometry(nrPageblocks: 2, pageblockOrder: 2, maxPageOrder: 3, pageReportingOrder: 1, reportingCapacity: 2,
@@ -83,31 +86,65 @@ struct InvalidCallTests {
         for g in bad {
             #expect(throws: AllocatorError.self, "\(g)") { _ = try PortZone(variant: .baseline, geometry: g) }
         }
+        #expect(throws: Never.self) {
+            _ = try PortZone(variant: .baseline, geometry: Geometry(
+                nrPageblocks: 4, pageblockOrder: 2, maxPageOrder: 3, pageReportingOrder: 1,
+                reportingCapacity: 32))
+        }
+    }
+
+    // A variant with no table of entry points in this process is refused by name.
+    @Test func unknownVariant() {
+        let stranger = Variant(patches: ["never-built.patch"], key: "0123")
+        #expect(throws: AllocatorError.unknownVariant("variant baseline + never-built.patch is not loaded")) {
+            _ = try PortZone(variant: stranger, geometry: .tiny16)
+        }
     }
 
     // A host that calls back into the zone it is reporting for gets .reentered, and the
-    // pass goes on as if the inner call had not been made.
-    @Test(arguments: Variant.allCases)
-    func reentry(variant: Variant) throws {
-        let zone = try PortZone(variant: variant, geometry: .tiny64)
+    // pass goes on as if the inner call had not been made. The first idle of a fresh
+    // tiny64 zone runs the pass registration requested: two report() calls.
+    @Test(arguments: TestVariant.allCases)
+    func reentry(variant: TestVariant) throws {
+        let zone = try makeZone(variant, .tiny64)
         var inner: [AllocatorError] = []
-        let batches = try zone.reportingPass { _ in
+        let batches = try zone.idle { _ in
             do throws(AllocatorError) { _ = try zone.allocate(order: 0, migratetype: .movable) } catch { inner.append(error) }
+            do throws(AllocatorError) { try zone.free(pfn: 0, order: 0) } catch { inner.append(error) }
             do throws(AllocatorError) { try zone.isolate(pageblock: 0) } catch { inner.append(error) }
-            do throws(AllocatorError) { _ = try zone.reportingPass { _ in true } } catch { inner.append(error) }
+            do throws(AllocatorError) { try zone.unisolate(pageblock: 0) } catch { inner.append(error) }
+            do throws(AllocatorError) { try zone.setOwnedPageFlags(pfn: 0, .locked) } catch { inner.append(error) }
+            do throws(AllocatorError) { _ = try zone.idle { _ in true } } catch { inner.append(error) }
             return true
         }
-        #expect(inner == [.reentered, .reentered, .reentered, .reentered, .reentered, .reentered])
+        #expect(inner == Array(repeating: .reentered, count: 12))
         #expect(batches.count == 2)
         #expect(zone.snapshot().reportedHeads == [0, 16, 32, 48])
         expectNoViolations(zone)
+    }
+
+    // What the owner of an allocation may set on its pages is checked before anything
+    // changes: a page outside the zone, a page no live allocation holds, PG_head and
+    // PG_hwpoison are refused.
+    @Test func ownedPageFlagsRefused() throws {
+        let zone = try PortZone(variant: .baseline, geometry: .tiny16)
+        #expect(try zone.allocate(order: 2, migratetype: .unmovable) == 0)
+        let before = zone.snapshot()
+        #expect(throws: AllocatorError.pfnOutOfRange(pfn: 16)) { try zone.setOwnedPageFlags(pfn: 16, .locked) }
+        #expect(throws: AllocatorError.pfnOutOfRange(pfn: -1)) { try zone.setOwnedPageFlags(pfn: -1, .locked) }
+        #expect(throws: AllocatorError.notAllocated(pfn: 4, order: 0)) { try zone.setOwnedPageFlags(pfn: 4, .locked) }
+        #expect(throws: AllocatorError.invalidFlags(1 << 5)) { try zone.setOwnedPageFlags(pfn: 1, .head) }
+        #expect(throws: AllocatorError.invalidFlags(1 << 8)) { try zone.setOwnedPageFlags(pfn: 3, .hwpoison) }
+        #expect(zone.snapshot() == before)
+        try zone.setOwnedPageFlags(pfn: 3, [.locked, .dirty])
+        #expect(zone.snapshot().pages[3].flags == [.locked, .dirty])
     }
 
     // Creating and destroying many zones leaks nothing measurable; run under
     // `swift test --sanitize=address` for the leak check itself.
     @Test func manyZones() throws {
         for i in 0 ..< 2000 {
-            let zone = try PortZone(variant: i % 2 == 0 ? .baseline : .patched, geometry: .tiny64)
+            let zone = try makeZone(i % 2 == 0 ? .baseline : .seed, .tiny64)
             #expect(try zone.allocate(order: i % 5, migratetype: .movable) != nil)
         }
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
 import BuddyPort
+import TestVariants
 import Testing
 
 @Suite("Misuse mixed into valid use")
@@ -38,11 +39,11 @@ struct MisuseTests {
     // before each. Every invalid call must return its own error and leave the zone's
     // snapshot as it was, and after every valid operation both zones must be identical:
     // the invalid calls left no trace.
-    @Test(arguments: Variant.allCases, [UInt64(1), 2, 3, 4, 5])
-    func invalidCallsLeaveNoTrace(variant: Variant, seed: UInt64) throws {
+    @Test(arguments: TestVariant.allCases, [UInt64(1), 2, 3, 4, 5])
+    func invalidCallsLeaveNoTrace(variant: TestVariant, seed: UInt64) throws {
         let g = Geometry.tiny64
-        let clean = try PortZone(variant: variant, geometry: g)
-        let abused = try PortZone(variant: variant, geometry: g)
+        let clean = try makeZone(variant, g)
+        let abused = try makeZone(variant, g)
         var rng = SplitMix64(seed: seed)
         var book = Book()
         var made: [Misuse: Int] = [:]
@@ -52,10 +53,10 @@ struct MisuseTests {
             // An invalid call, on the abused zone only.
             var misuse = Misuse.allCases[rng.below(Misuse.allCases.count)]
             if misuse == .reentered {
-                // A reporting pass on both zones; the abused zone's host makes invalid
+                // Both zones idle; where a pass runs, the abused zone's host makes invalid
                 // calls before it answers, the clean zone's host answers alike.
                 var answers: [Bool] = []
-                let abusedBatches = try abused.reportingPass { _ in
+                let abusedBatches = try abused.idle { _ in
                     for _ in 0 ..< 1 + rng.below(3) {
                         let call = Self.reentrantCall(&rng, g, book)
                         let before = abused.snapshot()
@@ -69,7 +70,7 @@ struct MisuseTests {
                     return answers.last!
                 }
                 var answer = 0
-                let cleanBatches = try clean.reportingPass { _ in
+                let cleanBatches = try clean.idle { _ in
                     defer { answer += 1 }
                     return answer < answers.count ? answers[answer] : true
                 }
@@ -189,7 +190,7 @@ struct MisuseTests {
         case 0: return .allocate(order: rng.below(g.maxPageOrder + 1), mt: MigrateType.pcpTypes[rng.below(3)], flags: [])
         case 1 where live != nil: return .free(pfn: live!.pfn, order: live!.order)
         case 2: return book.isolated.contains(pb) ? .unisolate(pb) : .isolate(pb)
-        case 3: return .reportingPass
+        case 3: return .idle
         default: return book.isolated.contains(pb) ? .unisolate(pb) : .isolate(pb)
         }
     }
@@ -223,8 +224,8 @@ struct MisuseTests {
         } else {
             let failing = rng.below(3)
             var i = 0, j = 0
-            let a = try clean.reportingPass { _ in defer { i += 1 }; return i != failing }
-            let b = try abused.reportingPass { _ in defer { j += 1 }; return j != failing }
+            let a = try clean.idle { _ in defer { i += 1 }; return i != failing }
+            let b = try abused.idle { _ in defer { j += 1 }; return j != failing }
             #expect(a == b)
         }
     }

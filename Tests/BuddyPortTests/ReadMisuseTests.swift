@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
 import BuddyPort
+import TestVariants
 import Testing
 
 /// The read-only views given arguments outside the zone: clipped or empty, never a
 /// buffer sized by the argument.
 @Suite("Reads outside the zone")
 struct ReadMisuseTests {
-    @Test(arguments: Variant.allCases)
-    func pageRangesAreClipped(variant: Variant) throws {
-        let zone = try PortZone(variant: variant, geometry: .tiny64)
+    @Test(arguments: TestVariant.allCases)
+    func pageRangesAreClipped(variant: TestVariant) throws {
+        let zone = try makeZone(variant, .tiny64)
         #expect(try zone.allocate(order: 1, migratetype: .movable) == 0)
         let all = zone.pages(in: 0 ..< 64)
         #expect(all.count == 64)
@@ -25,7 +26,7 @@ struct ReadMisuseTests {
     }
 
     @Test func allocationOrderOutsideTheZone() throws {
-        let zone = try PortZone(variant: .patched, geometry: .tiny16)
+        let zone = try makeZone(.seed, .tiny16)
         #expect(try zone.allocate(order: 2, migratetype: .unmovable) == 0)
         #expect(zone.allocationOrder(at: 0) == 2)
         #expect(zone.allocationOrder(at: 1) == nil)

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
 import BuddyPort
+import TestVariants
 import Testing
+
+/// A fresh zone of the variant a test names.
+func makeZone(_ variant: TestVariant, _ geometry: Geometry) throws -> PortZone {
+    try PortZone(variant: try variant.variant(), geometry: geometry)
+}
 
 /// Fails the test for every kernel check the port recorded.
 func expectNoViolations(_ zone: PortZone, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -13,17 +19,24 @@ func list(_ zone: PortZone, order: Int, _ mt: MigrateType) -> [Int] {
     zone.snapshot().freeLists[order][mt.rawValue]
 }
 
-/// Runs reporting passes with a host that accepts everything until a pass reports
-/// nothing; returns every batch in order.
-func reportUntilQuiet(_ zone: PortZone, maxPasses: Int = 16,
-                      sourceLocation: SourceLocation = #_sourceLocation) throws -> [[ReportBatch]] {
+/// The reporting device's state and whether its delayed work is queued.
+func reporting(_ zone: PortZone) -> (ReportingState, Bool) {
+    (zone.reportingState, zone.reportingWorkQueued)
+}
+
+/// Runs `calls` in order, a host that accepts everything answering every idle; returns
+/// the batches of each idle that ran a pass.
+func run(_ calls: [ZoneCall], on zone: PortZone) throws -> [[ReportBatch]] {
     var passes: [[ReportBatch]] = []
-    for _ in 0 ..< maxPasses {
-        let batches = try zone.reportingPass { _ in true }
-        if batches.isEmpty { return passes }
-        passes.append(batches)
+    for call in calls {
+        if case .idle = call {
+            let queued = zone.reportingWorkQueued
+            let batches = try zone.idle { _ in true }
+            if queued { passes.append(batches) }
+        } else {
+            try call.run(on: zone)
+        }
     }
-    Issue.record("reporting did not settle in \(maxPasses) passes", sourceLocation: sourceLocation)
     return passes
 }
 
@@ -44,7 +57,7 @@ enum ZoneCall: CustomTestStringConvertible, Sendable {
     case free(pfn: Int, order: Int)
     case isolate(Int)
     case unisolate(Int)
-    case reportingPass
+    case idle
 
     var testDescription: String {
         switch self {
@@ -52,18 +65,18 @@ enum ZoneCall: CustomTestStringConvertible, Sendable {
         case .free(let pfn, let o): "free(pfn: \(pfn), order: \(o))"
         case .isolate(let pb): "isolate(\(pb))"
         case .unisolate(let pb): "unisolate(\(pb))"
-        case .reportingPass: "reportingPass"
+        case .idle: "idle"
         }
     }
 
-    /// Runs the call; a reporting pass's host accepts every batch.
+    /// Runs the call; the host of a pass that runs accepts every batch.
     func run(on zone: PortZone) throws(AllocatorError) {
         switch self {
         case .allocate(let o, let mt, let f): _ = try zone.allocate(order: o, migratetype: mt, flags: f)
         case .free(let pfn, let o): try zone.free(pfn: pfn, order: o)
         case .isolate(let pb): try zone.isolate(pageblock: pb)
         case .unisolate(let pb): try zone.unisolate(pageblock: pb)
-        case .reportingPass: _ = try zone.reportingPass { _ in true }
+        case .idle: _ = try zone.idle { _ in true }
         }
     }
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
+import BuddyTypes
 import Differential
 import Foundation
+import TestVariants
 import Testing
 
 /// A geometry of the default campaign (Differential's CampaignGeometry), by name.
@@ -33,12 +35,14 @@ enum CampaignSize {
 
 @Suite("Port and model agree on random operation sequences")
 struct CampaignTests {
-    @Test(arguments: CampaignCase.all, Variant.allCases)
-    func campaign(_ g: CampaignCase, variant: Variant) {
+    @Test(arguments: CampaignCase.all, TestVariant.allCases)
+    func campaign(_ g: CampaignCase, variant: TestVariant) throws {
+        let built = try variant.variant()
         let first = UInt64(CampaignSize.firstSeed)
         for seed in first ..< first + UInt64(CampaignSize.seeds) {
-            if let divergence = Differential.run(variant: variant, geometry: g.geometry,
-                                                 seed: seed, count: CampaignSize.operations) {
+            if let divergence = Differential.run(variant: built, rules: variant.rules,
+                                                 geometry: g.geometry, seed: seed,
+                                                 count: CampaignSize.operations) {
                 Issue.record("\(divergence)")
                 return
             }
@@ -48,27 +52,29 @@ struct CampaignTests {
 
 @Suite("The campaign in shards")
 struct CampaignShardTests {
-    // Seeds 1-10 on tiny16, both variants, in three shards of seed ranges 0-2, 3-5 and
+    // Seeds 1-10 on tiny16, the baseline and the seed's variant (each beside its rules),
+    // in three shards of seed ranges 0-2, 3-5 and
     // 6-9: merged, the whole campaign's result but for its time; the digest sees every
     // run's final state, so a shard that ran other seeds would not merge to it.
     @Test func threeShardsMergeToOne() throws {
-        let spec = CampaignSpec(geometries: ["tiny16"], variants: Variant.allCases, firstSeed: 1, seeds: 10, operations: 400)
-        var whole = Campaign.run(spec, threads: 2)
-        let parts = (1 ... 3).map { Campaign.run(spec, shard: Shard(index: $0, count: 3), threads: 1) }
+        let variants = try TestVariant.allCases.map { CampaignVariant(variant: try $0.variant(), rules: $0.rules) }
+        let spec = CampaignSpec(geometries: ["tiny16"], variants: variants, firstSeed: 1, seeds: 10, operations: 400)
+        var whole = ModelCampaign.run(spec, threads: 2)
+        let parts = (1 ... 3).map { ModelCampaign.run(spec, shard: Shard(index: $0, count: 3), threads: 1) }
         #expect(parts.map(\.seedRange) == [0 ..< 3, 3 ..< 6, 6 ..< 10])
         #expect(parts.map(\.runs) == [6, 6, 8])
         whole.seconds = nil
-        #expect(try Campaign.merge(parts) == whole)
+        #expect(try ModelCampaign.merge(parts) == whole)
         #expect(whole.divergences == [])
 
         var other = spec
         other.firstSeed = 2
-        let elsewhere = Campaign.run(other, shard: Shard(index: 3, count: 3), threads: 1)
-        #expect(throws: CampaignMergeError("shards of different campaigns")) { try Campaign.merge([parts[0], parts[1], elsewhere]) }
-        #expect(throws: CampaignMergeError("missing shard 2/3")) { try Campaign.merge([parts[0], parts[2]]) }
+        let elsewhere = ModelCampaign.run(other, shard: Shard(index: 3, count: 3), threads: 1)
+        #expect(throws: CampaignMergeError("shards of different campaigns")) { try ModelCampaign.merge([parts[0], parts[1], elsewhere]) }
+        #expect(throws: CampaignMergeError("missing shard 2/3")) { try ModelCampaign.merge([parts[0], parts[2]]) }
         var tampered = parts
         tampered[1].digest = "not hex"
-        #expect(throws: CampaignMergeError("shard 2/3: digest is not hex")) { try Campaign.merge(tampered) }
+        #expect(throws: CampaignMergeError("shard 2/3: digest is not hex")) { try ModelCampaign.merge(tampered) }
     }
 
     @Test func shardText() {

@@ -3,7 +3,9 @@
 import BuddyPort
 import Differential
 import Exploration
+import Measurement
 import Testing
+import TestVariants
 
 /// A 4-page zone: two pageblocks of 2 pages, MAX_PAGE_ORDER 2, reporting from order 0.
 let tiny4 = Geometry(nrPageblocks: 2, pageblockOrder: 1, maxPageOrder: 2, pageReportingOrder: 0,
@@ -14,7 +16,7 @@ struct CountCase: CustomTestStringConvertible, Sendable {
     var name: String
     var geometry: Geometry
     var alphabet: ExplorationAlphabet
-    var states: [Variant: Int]
+    var states: [TestVariant: Int]
     /// Seconds in an optimised build, many minutes in a debug one.
     var long = false
     var testDescription: String { name }
@@ -27,36 +29,36 @@ enum Counts {
     static let searches: [CountCase] = [
         CountCase(name: "tiny4, orders 0-2, isolation", geometry: tiny4,
                   alphabet: ExplorationAlphabet(orders: 0 ... 2, isolation: true),
-                  states: [.baseline: 6204, .patched: 6204]),
+                  states: [.baseline: 6204, .seed: 6204]),
         CountCase(name: "tiny16, orders 2-3", geometry: .tiny16, alphabet: ExplorationAlphabet(orders: 2 ... 3),
-                  states: [.baseline: 922, .patched: 986]),
+                  states: [.baseline: 922, .seed: 986]),
         CountCase(name: "tiny16, orders 2-3, isolation", geometry: .tiny16,
                   alphabet: ExplorationAlphabet(orders: 2 ... 3, isolation: true),
-                  states: [.baseline: 41_554, .patched: 60_742]),
+                  states: [.baseline: 41_554, .seed: 60_742]),
         CountCase(name: "tiny16, orders 1-3 (explore's default)", geometry: .tiny16,
                   alphabet: ExplorationAlphabet(orders: 1 ... 3),
-                  states: [.baseline: 924_798, .patched: 1_072_436], long: true),
+                  states: [.baseline: 924_798, .seed: 1_072_180], long: true),
     ]
 
-    /// The lockstep search of baseline and patched on tiny16, movable orders 2-3: pairs
+    /// The lockstep search of the baseline and the seed's variant on tiny16, movable orders 2-3: pairs
     /// of states, pairs that differ, and those by observable.
-    static let lockstepPairs = 89_752
-    static let lockstepDiffering = 89_608
+    static let lockstepPairs = 196
+    static let lockstepDiffering = 52
     static let lockstepBy: [String: Int] = [
-        "PG_reported on free pages": 64_862, "free blocks and allocations": 82_188, "order on the free lists": 1_856,
-        "pageblock migratetypes": 0, "free page counters": 61_024, "pfns of the same allocation": 88_708,
-        "reporting state, zone flags": 41_268,
+        "PG_reported on free pages": 52, "free blocks and allocations": 0, "order on the free lists": 0,
+        "pageblock migratetypes": 0, "free page counters": 0, "pfns of the same allocation": 0,
+        "reporting state, queued work, zone flags": 0,
     ]
 }
 
 @Suite("Exhaustive exploration")
 struct ExplorationTests {
     // Each search closes with its states, none broken, on two workers and on one.
-    @Test(arguments: Counts.searches, Variant.allCases)
-    func closes(_ c: CountCase, variant: Variant) throws {
+    @Test(arguments: Counts.searches, TestVariant.allCases)
+    func closes(_ c: CountCase, variant: TestVariant) throws {
         guard !c.long || optimizedBuild else { return }
         for workers in c.long ? [2] : [1, 2] {
-            let r = try Exploration.explore(variant: variant, geometry: c.geometry, name: c.name, alphabet: c.alphabet,
+            let r = try Exploration.explore(variant: try variant.variant(), geometry: c.geometry, name: c.name, alphabet: c.alphabet,
                                             workers: workers)
             #expect(r.summary.closed)
             #expect(r.summary.violations == [])
@@ -69,11 +71,12 @@ struct ExplorationTests {
     // by the port's 128-bit state hash (everything that decides the zone's future) and
     // goes back to a state through a full checkpoint: the compact encoding loses
     // nothing the hash sees, and merges nothing it tells apart.
-    @Test(arguments: Variant.allCases)
-    func agreesWithAPlainSearch(variant: Variant) throws {
+    @Test(arguments: TestVariant.allCases)
+    func agreesWithAPlainSearch(variant: TestVariant) throws {
         let alphabet = ExplorationAlphabet(orders: 0 ... 2, isolation: true)
-        let r = try Exploration.explore(variant: variant, geometry: tiny4, name: "tiny4", alphabet: alphabet)
-        #expect(r.summary.states == (try plainSearch(variant: variant, geometry: tiny4, alphabet: alphabet)))
+        let built = try variant.variant()
+        let r = try Exploration.explore(variant: built, geometry: tiny4, name: "tiny4", alphabet: alphabet)
+        #expect(r.summary.states == (try plainSearch(variant: built, geometry: tiny4, alphabet: alphabet)))
     }
 
     /// States reachable from boot, by the 128-bit state hash.
@@ -96,7 +99,7 @@ struct ExplorationTests {
             var ops: [Operation] = alphabet.orders.flatMap { o in alphabet.types.map { .allocate(order: o, migratetype: $0, flags: []) } }
             ops += live.map { .free(pfn: $0.0, order: $0.1) }
             if alphabet.isolation { ops += isolated.enumerated().map { $0.element ? .unisolate(pageblock: $0.offset) : .isolate(pageblock: $0.offset) } }
-            ops += [.report(failing: []), .report(failing: [0])]
+            ops += [.idle(failing: []), .idle(failing: [0])]
             for op in ops {
                 try state.withUnsafeBytes { try zone.restoreCheckpoint(from: $0.baseAddress!) }
                 let done: Bool
@@ -105,9 +108,9 @@ struct ExplorationTests {
                 case .free(let pfn, let order): done = (try? zone.free(pfn: pfn, order: order)) != nil
                 case .isolate(let pb): done = (try? zone.isolate(pageblock: pb)) != nil
                 case .unisolate(let pb): done = (try? zone.unisolate(pageblock: pb)) != nil
-                case .report(let failing):
+                case .idle(let failing):
                     var calls = 0
-                    done = (try? zone.reportingPass { _ in defer { calls += 1 }; return !failing.contains(calls) }) != nil
+                    done = (try? zone.idle { _ in defer { calls += 1 }; return !failing.contains(calls) }) != nil
                 }
                 if done && seen.insert(key()).inserted { frontier.append(save()) }
             }
@@ -116,11 +119,11 @@ struct ExplorationTests {
     }
 
     // The first 20,000 states of tiny16 with every allocation order (0-3, movable and
-    // unmovable), on one worker: every one keeps every invariant in both variants, and
-    // the bound stops the search before the space closes.
-    @Test(arguments: Variant.allCases)
-    func bounded(variant: Variant) throws {
-        let r = try Exploration.explore(variant: variant, geometry: .tiny16, name: "tiny16",
+    // unmovable), on one worker: every one keeps every invariant in the baseline and the
+    // seed's variant, and the bound stops the search before the space closes.
+    @Test(arguments: TestVariant.allCases)
+    func bounded(variant: TestVariant) throws {
+        let r = try Exploration.explore(variant: try variant.variant(), geometry: .tiny16, name: "tiny16",
                                         alphabet: ExplorationAlphabet(orders: 0 ... 3), maxStates: 20_000, workers: 1)
         #expect(r.summary.states == 20_000)
         #expect(!r.summary.closed)
@@ -130,8 +133,9 @@ struct ExplorationTests {
     // Four shards of a search (tiny16, orders 2-3, isolation), merged, are the search:
     // the same states, digest and collision bound, closed, no violation; each shard
     // alone holds fewer.
-    @Test(arguments: Variant.allCases)
-    func fourShardsMergeToOne(variant: Variant) throws {
+    @Test(arguments: TestVariant.allCases)
+    func fourShardsMergeToOne(variant: TestVariant) throws {
+        let variant = try variant.variant()
         let alphabet = ExplorationAlphabet(orders: 2 ... 3, isolation: true)
         let whole = try Exploration.explore(variant: variant, geometry: .tiny16, name: "tiny16", alphabet: alphabet)
         let parts = try (1 ... 4).map {
@@ -151,13 +155,15 @@ struct ExplorationTests {
         }
     }
 
-    // Baseline and patched in lockstep on tiny16, movable orders 2-3: the pairs of
-    // states, those whose observable states differ, and a shortest way to the first: a
-    // pass reports block 0 (order 3), an order-3 allocation takes block 8, an order-2
-    // one splits block 0, whose other half keeps PG_reported in the patched variant
-    // only. Pairs that do not differ are as many as either variant's states (144).
+    // The baseline and the seed's variant in lockstep on tiny16, movable orders 2-3: the
+    // pairs of states, those whose observable states differ, and a shortest way to the
+    // first: the guest idles and the pass the boot requested reports block 0 (order 3),
+    // an order-3 allocation takes block 8, an order-2 one splits block 0, whose other
+    // half keeps PG_reported in the seed's variant only. Pairs that do not differ are as
+    // many as either variant's states (144); in this alphabet only the flags differ.
     @Test func lockstep() throws {
-        let r = try Exploration.lockstep(.baseline, .patched, geometry: .tiny16, name: "tiny16",
+        let seed = try TestVariant.seed.variant()
+        let r = try Exploration.lockstep(.baseline, seed, geometry: .tiny16, name: "tiny16",
                                          alphabet: ExplorationAlphabet(orders: 2 ... 3, types: [.movable]))
         #expect(r.closed)
         #expect(r.violations == [])
@@ -165,53 +171,56 @@ struct ExplorationTests {
         #expect(r.differing == Counts.lockstepDiffering)
         #expect(r.differingBy == Counts.lockstepBy)
         let first = try #require(r.first)
-        #expect(first.operations == [".report(failing: [])", ".allocate(order: 3, migratetype: .movable, flags: [])",
+        #expect(first.operations == [".idle(failing: [])", ".allocate(order: 3, migratetype: .movable, flags: [])",
                                      ".allocate(order: 2, migratetype: .movable, flags: [])"])
         #expect(first.differs == [.reportedFlags])
-        #expect(first.details == ["PG_reported on free pages: baseline reported free blocks at []; patched reported free blocks at [4]"])
+        #expect(first.details == ["PG_reported on free pages: baseline reported free blocks at []; \(seed) reported free blocks at [4]"])
         // the same, replayed on two zones
-        let zones = try [Variant.baseline, .patched].map { try PortZone(variant: $0, geometry: .tiny16) }
+        let zones = try [Variant.baseline, seed].map { try PortZone(variant: $0, geometry: .tiny16) }
         for z in zones {
-            #expect(try z.reportingPass { _ in true }.flatMap(\.ranges) == [PfnRange(pfn: 0, order: 3)])
+            #expect(try z.idle { _ in true }.flatMap(\.ranges) == [PfnRange(pfn: 0, order: 3)])
             #expect(try z.allocate(order: 3, migratetype: .movable) == 8)
             #expect(try z.allocate(order: 2, migratetype: .movable) == 0)
         }
         #expect(zones.map { $0.snapshot().reportedHeads } == [[], [4]])
     }
 
-    // The checks see what the directed probe does. One pass of tiny16 reports block 0
-    // (order 3); a host that discarded only pfns 8-15 makes it unsound. Then
-    // split_large_buddy() on it with PG_reported kept: both variants free the pieces
-    // with the flag set (the kernel's check in __free_one_page fires); the patched one
-    // also leaves PG_reported on pfn 4 after the pieces merge back into block 0.
-    @Test(arguments: Variant.allCases)
-    func checksSeeTheProbe(variant: Variant) throws {
-        let zone = try PortZone(variant: variant, geometry: .tiny16)
-        #expect(try zone.reportingPass { _ in true }.flatMap(\.ranges) == [PfnRange(pfn: 0, order: 3)])
+    // The checks exploration runs see soundness and the kernel's checks. The pass the
+    // boot requested reports block 0 (order 3) of tiny16; a host that discarded only
+    // pfns 8-15 makes it unsound. An owner that leaves PG_private on a page it frees
+    // makes the kernel's bad-page check fire on the free, and the page is leaked, as
+    // bad_page() leaves it: neither free nor allocated.
+    @Test(arguments: TestVariant.allCases)
+    func checksSeeSoundnessAndKernelChecks(variant: TestVariant) throws {
+        let zone = try PortZone(variant: try variant.variant(), geometry: .tiny16)
+        #expect(try zone.idle { _ in true }.flatMap(\.ranges) == [PfnRange(pfn: 0, order: 3)])
         #expect(Exploration.problems(in: zone, discarded: 0x00ff) == [])
         #expect(Exploration.problems(in: zone, discarded: 0xff00)
                 == ["reported block at 0 of order 3 is not wholly discarded by the host"])
-        try zone.probeSplitReported(pfn: 0)
-        let check = "VM_BUG_ON_PAGE(page->flags.f & ((((1UL << __NR_PAGEFLAGS) - 1) & ~(1UL << PG_hwpoison))"
-            + " | 0UL | 0UL)) in __free_one_page line 378 pfn 0"
-        #expect(Exploration.problems(in: zone, discarded: 0x00ff)
-                == (variant == .patched ? [check, "pfn 4 is PG_reported but no free block starts there"] : [check]))
+        let pfn = try #require(try zone.allocate(order: 0, migratetype: .unmovable))
+        try zone.setOwnedPageFlags(pfn: pfn, .private)
+        try zone.free(pfn: pfn, order: 0)
+        #expect(pfn == 8)
+        #expect(Exploration.problems(in: zone, discarded: ~0) == [
+            "bad_page(PAGE_FLAGS_CHECK_AT_FREE flag(s) set) in free_page_is_bad, port/mm/page_alloc.c:481 pfn 8",
+            "pfn 8 is neither free nor allocated", "free 15 + allocated 0 pages != zone 16",
+        ])
     }
 
     // Shrinking keeps only what reaching the broken state needs. Here "broken" is two
-    // live order-0 allocations: the passes, the larger allocations and the free go.
+    // live order-0 allocations: the idle spells, the larger allocations and the free go.
     @Test func shrinkKeepsWhatIsNeeded() throws {
         let ops: [Operation] = [
-            .report(failing: []),
+            .idle(failing: []),
             .allocate(order: 3, migratetype: .movable, flags: []),
             .allocate(order: 1, migratetype: .unmovable, flags: []),
             .allocate(order: 0, migratetype: .movable, flags: []),
-            .report(failing: [0]),
+            .idle(failing: [0]),
             .allocate(order: 2, migratetype: .movable, flags: []),
             .allocate(order: 0, migratetype: .unmovable, flags: []),
-            .report(failing: []),
+            .idle(failing: []),
         ]
-        let shrunk = try Exploration.shrink(ops, variant: .patched, geometry: .tiny16) { zone, _ in
+        let shrunk = try Exploration.shrink(ops, variant: try TestVariant.seed.variant(), geometry: .tiny16) { zone, _ in
             let small = (0 ..< 16).filter { zone.allocationOrder(at: $0) == 0 }
             return small.count == 2 ? "two order-0 allocations" : nil
         }

@@ -60,3 +60,24 @@ func dwarfTargetReplays(_ input: String) throws {
         "fuzz/crashes/patch-reader/quoted-paths.patch",
     ])
 }
+
+// The apply target's sandbox is one directory per process: its replays run one at a time.
+@Suite(.serialized)
+struct ApplyTargetReplays {
+    @Test(arguments: FuzzFixtures.files("fuzz/crashes/apply") + FuzzFixtures.files("patches")
+          + FuzzFixtures.files("patches/bad"))
+    func applyTargetReplays(_ input: String) throws {
+        ApplyTarget.run(try FuzzFixtures.bytes(input))
+    }
+
+    // A tree file, a NUL, then a patch that applies to it: the applied path of the target.
+    @Test func appliedPatch() {
+        ApplyTarget.run(Array("a\nb\nc\n\0--- a/mm/page_alloc.c\n+++ b/mm/page_alloc.c\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n".utf8))
+    }
+}
+
+@Test(arguments: FuzzFixtures.files("fuzz/crashes/check") + FuzzFixtures.files("patches")
+      + FuzzFixtures.files("objects/cross").filter { $0.hasSuffix(".patch") })
+func checkTargetReplays(_ input: String) throws {
+    CheckTarget.run(try FuzzFixtures.bytes(input))
+}

@@ -1,12 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
 import Foundation
+import PatchApplier
 import PatchReader
 @testable import PortDrift
 import Testing
 
 let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
+let portRoot = repo.appendingPathComponent("CModules/CBuddyPort")
+
+/// The port as it is, or with the seed (as the archive rendered it) applied.
+func port(patched: Bool) throws -> PortText {
+    let baseline = try PortText.load(portRoot: portRoot)
+    guard patched else { return baseline }
+    let data = try Data(contentsOf: repo.appendingPathComponent("fixtures/patches/seed-archive.txt"))
+    return try PortApplier.apply(try PatchReader.read([UInt8](data)).patches, to: baseline).text
+}
 
 /// A tree whose mm/page_alloc.c holds the seed's four functions exactly as Linux 7.3.4
 /// has them, before (`.removed`) or after (`.added`) the patch, taken from the
@@ -38,26 +48,25 @@ func miniTree(side: HunkLine.Kind) throws -> URL {
 struct DriftTests {
     static let seedFunctions = ["split_large_buddy", "expand", "page_del_and_expand", "try_to_claim_block"]
 
-    // The four functions the seed touches are token for token the kernel's, in both
-    // variants; every other ported function is reported as not in this small tree.
+    // The four functions the seed touches are token for token the kernel's, in the
+    // baseline port and with the seed applied to it; every other ported function is
+    // reported as not in this small tree.
     @Test(arguments: [(false, HunkLine.Kind.removed), (true, .added)])
     func seedFunctionsAreTheKernels(patched: Bool, side: HunkLine.Kind) throws {
         let tree = try miniTree(side: side)
         defer { try? FileManager.default.removeItem(at: tree) }
-        let report = try PortDrift.compare(portRoot: repo.appendingPathComponent("CModules/CBuddyPort"),
-                                           tree: tree, patched: patched, explanations: [])
+        let report = try PortDrift.compare(port: try port(patched: patched), tree: tree, explanations: [])
         let found = report.functions.filter { $0.kernelFile != nil }
         #expect(found.map(\.name) == Self.seedFunctions)
         #expect(found.allSatisfy { $0.runs.isEmpty })
-        #expect(report.functions.count == 76)
+        #expect(report.functions.count == 78)
     }
 
-    // The wrong variant against a side differs exactly in the seed's hunks.
+    // The seed's variant against the unpatched functions differs exactly in the seed's hunks.
     @Test func wrongVariantShowsTheHunks() throws {
         let tree = try miniTree(side: .removed)
         defer { try? FileManager.default.removeItem(at: tree) }
-        let report = try PortDrift.compare(portRoot: repo.appendingPathComponent("CModules/CBuddyPort"),
-                                           tree: tree, patched: true, explanations: [])
+        let report = try PortDrift.compare(port: try port(patched: true), tree: tree, explanations: [])
         let runs = Dictionary(uniqueKeysWithValues: report.functions.filter { $0.kernelFile != nil }
             .map { ($0.name, $0.runs.map { "\($0.kernel) => \($0.port)" }) })
         #expect(runs["split_large_buddy"] == [" => bool reported = PageReported ( page ) ;",
@@ -73,6 +82,11 @@ struct DriftTests {
     @Test func tokens() {
         #expect(CText.tokens("a->b <<= 2; /* c */ x // y\n\"s\\\"t\" 'q'") ==
                 ["a", "->", "b", "<<=", "2", ";", "x", "\"s\\\"t\"", "'q'"])
+    }
+
+    // The kernel's #ifdefs are resolved with the package's kconfig.
+    @Test func kernelConfig() {
+        #expect(PortDrift.kernelConfig == ["CONFIG_CMA", "CONFIG_MEMORY_ISOLATION", "CONFIG_PAGE_REPORTING", "CONFIG_DEBUG_VM"])
     }
 
     @Test func conditionals() {

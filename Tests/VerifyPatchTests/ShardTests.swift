@@ -5,6 +5,9 @@ import Exploration
 import Foundation
 import Testing
 
+/// The seed patch, as the commands take it from the repository's root.
+let seedPatch = "fixtures/patches/seed-archive.txt"
+
 /// Runs `executable` with `arguments` once per shard 1/n ... n/n, all at once, each
 /// writing its stdout into its own file of `directory`; returns the files.
 func runShards(_ n: Int, _ arguments: [String], in directory: URL, name: String) throws -> [String] {
@@ -14,6 +17,7 @@ func runShards(_ n: Int, _ arguments: [String], in directory: URL, name: String)
         FileManager.default.createFile(atPath: path, contents: nil)
         let process = Process()
         process.executableURL = verifyPatch
+        process.currentDirectoryURL = repoRoot
         process.arguments = arguments + ["--shard", "\(k)/\(n)", "--json"]
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         process.standardError = FileHandle.nullDevice
@@ -37,11 +41,13 @@ struct ShardTests {
     }
 
     // Four `explore --shard K/4 --json` processes of tiny16 (orders 2-3, isolation),
-    // merged by `merge --json`: per variant the same summary as one unsharded run
-    // (states, digest of the fingerprints, collision bound, closed, no violation).
-    @Test func exploreShards() throws {
+    // merged by `merge --json`: the same summary as one unsharded run (states, digest of
+    // the fingerprints, collision bound, closed, no violation), for the baseline and for
+    // the seed's variant.
+    @Test(arguments: [([String](), 41_554), (["--patch", seedPatch], 60_742)])
+    func exploreShards(_ patch: [String], states: Int) throws {
         defer { try? FileManager.default.removeItem(at: directory) }
-        let arguments = ["explore", "--min-order", "2", "--isolation"]
+        let arguments = ["explore", "--min-order", "2", "--isolation"] + patch
         let files = try runShards(4, arguments, in: directory, name: "explore")
         let merged = try run(verifyPatch, ["merge", "--json"] + files)
         #expect(merged.status == 0)
@@ -51,34 +57,36 @@ struct ShardTests {
         let m = try JSONDecoder().decode([ExplorationResult].self, from: Data(merged.stdout.utf8))
         let w = try JSONDecoder().decode([ExplorationResult].self, from: Data(whole.stdout.utf8))
         #expect(m.map(\.summary) == w.map(\.summary))
-        #expect(m.map(\.summary.states) == [41_554, 60_742])
+        #expect(m.map(\.summary.states) == [states])
         #expect(m.allSatisfy { $0.measurement == nil && $0.shard == nil })
 
         // three of the four: one line, exit 2
         let short = try run(verifyPatch, ["merge"] + files.dropLast())
         #expect(short.status == 2)
         #expect(short.stdout == "")
-        #expect(short.stderr == "verify-patch: merge: baseline: missing shard 4/4\n")
+        #expect(short.stderr == "verify-patch: merge: \(patch.isEmpty ? "baseline" : "baseline + \(seedPatch)"): missing shard 4/4\n")
     }
 
-    // Four `campaign --shard K/4 --json` processes (tiny16 and tiny64, both variants,
-    // 40 seeds of 300 operations), merged: the unsharded campaign's result but for its
-    // wall time.
+    // Four `campaign --shard K/4 --json` processes (tiny16 and tiny64, the seed's variant
+    // beside the rules the model carries for it, 80 seeds of 300 operations), merged: the
+    // unsharded campaign's result but for its wall time.
     @Test func campaignShards() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
-        let arguments = ["campaign", "--geometries", "tiny16,tiny64", "--seeds", "40", "--operations", "300", "--threads", "1"]
+        let arguments = ["campaign", "--geometries", "tiny16,tiny64", "--seeds", "80", "--operations", "300", "--threads", "1",
+                         "--patch", seedPatch]
         let files = try runShards(4, arguments, in: directory, name: "campaign")
         let merged = try run(verifyPatch, ["merge", "--json"] + files)
         #expect(merged.status == 0)
         let whole = try run(verifyPatch, arguments + ["--json"])
-        var w = try JSONDecoder().decode(CampaignResult.self, from: Data(whole.stdout.utf8))
-        let m = try JSONDecoder().decode(CampaignResult.self, from: Data(merged.stdout.utf8))
+        var w = try JSONDecoder().decode(ModelCampaignResult.self, from: Data(whole.stdout.utf8))
+        let m = try JSONDecoder().decode(ModelCampaignResult.self, from: Data(merged.stdout.utf8))
         #expect(w.seconds != nil)
         w.seconds = nil
         #expect(m == w)
         #expect(m.runs == 160)
         #expect(m.operations == 48_000)
         #expect(m.divergences == [])
+        #expect(m.spec.variants.map(\.rules) == [.propagateReportedOnSplit])
     }
 
     // Files that are no shard results are refused with one line naming the file.
@@ -104,43 +112,45 @@ struct ShardTests {
 
 @Suite("explore and campaign on the command line")
 struct ExploreCommandTests {
-    // Order-3 allocations only on tiny16: 54 states in each variant; the lines that do
+    // Order-3 allocations only on tiny16, the baseline: its states; the lines that do
     // not measure time are exact.
     @Test func exploreText() throws {
         let r = try run(verifyPatch, ["explore", "--min-order", "3"])
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "Exhaustive exploration of tiny16: 16 pages: 4 pageblocks of order 2, MAX_PAGE_ORDER 3, reporting order 1, capacity 2")
-        #expect(lines.filter { $0.hasPrefix("  baseline:") || $0.hasPrefix("  patched:") }
-                == ["  baseline: 54 states, closed, 0 broken state(s)", "  patched: 54 states, closed, 0 broken state(s)"])
-        #expect(lines.contains { $0.hasSuffix("222 transitions, depth 5") })
+        #expect(lines.filter { $0.hasPrefix("  baseline") } == ["  baseline: 54 states, closed, 0 broken state(s)"])
+        #expect(lines.contains { $0.hasSuffix("212 transitions, depth 7") })
     }
 
-    // Lockstep of movable orders 2-3 as text: the count, and the first difference with
-    // what each side shows.
+    // Lockstep of the baseline and the seed's variant, movable orders 2-3, as text: the
+    // count, and the first difference with what each side shows.
     @Test func lockstepText() throws {
-        let r = try run(verifyPatch, ["explore", "--lockstep", "--min-order", "2", "--movable-only"])
+        let r = try run(verifyPatch, ["explore", "--lockstep", "--patch", seedPatch, "--min-order", "2", "--movable-only"])
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.contains("  baseline and patched: 89,752 pairs of states, closed, 0 broken state(s)"))
-        #expect(lines.contains("  pairs whose observable states differ: 89,608"))
+        #expect(lines.contains("  baseline and baseline + \(seedPatch): 196 pairs of states, closed, 0 broken state(s)"))
+        #expect(lines.contains("  pairs whose observable states differ: 52"))
         #expect(Array(lines.suffix(5)) == [
             "  the first, after 3 operation(s):",
-            "      .report(failing: []),",
+            "      .idle(failing: []),",
             "      .allocate(order: 3, migratetype: .movable, flags: []),",
             "      .allocate(order: 2, migratetype: .movable, flags: []),",
-            "    PG_reported on free pages: baseline reported free blocks at []; patched reported free blocks at [4]",
+            "    PG_reported on free pages: baseline reported free blocks at []; baseline + \(seedPatch) reported free blocks at [4]",
         ])
     }
 
-    // Usage that cannot run: exit 2, nothing on stdout.
-    @Test(arguments: [["explore", "--lockstep", "--variant", "baseline"], ["explore", "--shard", "5/4"],
-                      ["explore", "--lockstep", "--shard", "1/2"], ["campaign", "--geometries", "tiny8"],
-                      ["campaign", "--seeds", "0"]])
-    func refusedUsage(_ arguments: [String]) throws {
-        let r = try run(verifyPatch, arguments)
-        #expect(r.status == 2)
-        #expect(r.stdout == "")
-        #expect(r.stderr.hasPrefix("verify-patch: Error: "))
+    // A patch that does not read, and a series the model has no rules for without
+    // --rules: one line naming the file, exit 2, nothing on stdout.
+    @Test func refusedPatches() throws {
+        let missing = try run(verifyPatch, ["explore", "--patch", "no-such.patch"])
+        #expect(missing.status == 2)
+        #expect(missing.stdout == "")
+        #expect(missing.stderr == "verify-patch: no-such.patch: no such file\n")
+        let other = "fixtures/patches/review/01-expand-name-buddy.patch"
+        let unknown = try run(verifyPatch, ["campaign", "--patch", other, "--seeds", "1"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stdout == "")
+        #expect(unknown.stderr == "verify-patch: \(other): the model has no rules for this series; give --rules\n")
     }
 }

@@ -18,12 +18,12 @@ struct Run {
     var stderr: String
 }
 
-/// Runs `executable` with `arguments` in the repository root.
-func run(_ executable: URL, _ arguments: [String]) throws -> Run {
+/// Runs `executable` with `arguments` in `directory`, the repository root by default.
+func run(_ executable: URL, _ arguments: [String], in directory: URL = repoRoot) throws -> Run {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
-    process.currentDirectoryURL = repoRoot
+    process.currentDirectoryURL = directory
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -4,6 +4,11 @@
  * operations that reach the ported kernel code, and read-only views of the state.
  * Every call is checked before it reaches kernel code; a refused call returns a
  * negative BPORT_E* code and leaves the zone as it was.
+ *
+ * A variant is a table of entry points (struct bport_ops): the baseline is compiled
+ * into the package (bport_baseline()); a variant built apart from it (the baseline's
+ * text with patches applied, compiled to a shared object) exports its table as the
+ * symbol bport_variant_ops, accepted when bport_ops_check() says so.
  */
 #ifndef BUDDY_PORT_H
 #define BUDDY_PORT_H
@@ -16,10 +21,7 @@
 extern "C" {
 #endif
 
-enum bport_variant {
-	BPORT_BASELINE = 0,
-	BPORT_PATCHED = 1,
-};
+struct bport_ops;
 
 enum bport_status {
 	BPORT_OK = 0,
@@ -36,7 +38,8 @@ enum bport_status {
 	BPORT_ENOTISOLATED = -10,     /* pageblock not isolated */
 	BPORT_EREENTERED = -11,       /* called from inside this zone's reporting pass */
 	BPORT_ESYSTEM = -12,          /* the harness could not get memory */
-	BPORT_ENOFREEBLOCK = -13,     /* no free block starts at the pfn */
+	BPORT_EVARIANT = -13,         /* a table of entry points of another ABI or layout */
+	BPORT_ENOFREEBLOCK = -14,     /* no free block starts at the pfn */
 };
 
 /* Bits of enum bport_alloc_flag, the alloc_flags that reach the buddy lists. */
@@ -63,7 +66,7 @@ enum bport_page_flag {
 #define BPORT_MIGRATE_TYPES 6
 #define BPORT_ORDER_LIMIT 12
 #define BPORT_PAGE_LIMIT (1ul << 22)
-#define BPORT_CAPACITY_LIMIT 256
+#define BPORT_CAPACITY_LIMIT 32    /* PAGE_REPORTING_CAPACITY */
 
 struct bport_geometry {
 	uint32_t nr_pageblocks;
@@ -101,8 +104,10 @@ struct bport_range {
 };
 
 struct bport_violation {
-	const char *check;       /* static strings: valid for the life of the process */
+	/* static strings of the variant: valid while it is loaded (never unloaded) */
+	const char *check;
 	const char *condition;
+	const char *file;        /* the port file's name, e.g. "page_alloc.c" */
 	const char *function;
 	int line;
 	int64_t pfn;             /* -1 when the check names no page */
@@ -114,8 +119,16 @@ typedef int (*bport_report_fn)(void *ctx, const struct bport_range *ranges,
 
 struct bport_zone;
 
-/* Returns NULL with *status set when the geometry is refused or memory is short. */
-struct bport_zone *bport_zone_create(enum bport_variant variant,
+/* The variant compiled into the package: Linux 7.3 as released. */
+const struct bport_ops *bport_baseline(void);
+/* BPORT_OK when a zone may run this table, BPORT_EVARIANT when it was built otherwise. */
+int bport_ops_check(const struct bport_ops *ops);
+
+/*
+ * Returns NULL with *status set when the variant or the geometry is refused or memory
+ * is short.
+ */
+struct bport_zone *bport_zone_create(const struct bport_ops *variant,
 				     const struct bport_geometry *geometry,
 				     int *status);
 void bport_zone_destroy(struct bport_zone *zone);
@@ -125,10 +138,25 @@ int bport_alloc(struct bport_zone *zone, uint32_t order, uint32_t migratetype,
 int bport_free(struct bport_zone *zone, uint64_t pfn, uint32_t order);
 int bport_isolate(struct bport_zone *zone, uint64_t pageblock);
 int bport_unisolate(struct bport_zone *zone, uint64_t pageblock);
-/* One page_reporting_process_zone() pass; report is called once per batch. */
-int bport_report_pass(struct bport_zone *zone, bport_report_fn report, void *ctx);
-
-enum bport_variant bport_zone_variant(const struct bport_zone *zone);
+/*
+ * The guest idles for the reporting delay: when the reporting device's delayed work is
+ * queued (a free at or above page_reporting_order requested a pass, or the last pass
+ * asked to run again), it runs page_reporting_process(), and report is called once per
+ * batch. Nothing runs otherwise.
+ */
+int bport_idle(struct bport_zone *zone, bport_report_fn report, void *ctx);
+/*
+ * What the owner of a live allocation leaves on one of its pages when it frees the
+ * block (a driver that keeps PG_locked, a file system's PG_uptodate): sets the flags
+ * (BPORT_PG_* bits) on the page at pfn, which a live allocation must hold. Not PG_head
+ * (compound pages are not modelled) nor PG_hwpoison (memory failure is not). Refused
+ * with BPORT_EPFN outside the zone, BPORT_ENOTALLOCATED when no live allocation holds
+ * the page, BPORT_EFLAGS for other bits, BPORT_EREENTERED inside a reporting pass.
+ */
+int bport_set_owned_page_flags(struct bport_zone *zone, uint64_t pfn, uint64_t flags);
+/* The device's state (0 idle, 1 requested, 2 active) and whether its work is queued. */
+int bport_reporting_state(const struct bport_zone *zone);
+bool bport_reporting_work_queued(const struct bport_zone *zone);
 uint64_t bport_zone_pages(const struct bport_zone *zone);
 uint64_t bport_zone_pageblocks(const struct bport_zone *zone);
 uint32_t bport_zone_max_order(const struct bport_zone *zone);
@@ -166,25 +194,6 @@ uint64_t bport_encode_state(const struct bport_zone *zone, int64_t *out, uint64_
 
 /* The live allocation headed at pfn: its order, or -1. */
 int bport_allocation_order(const struct bport_zone *zone, uint64_t pfn);
-
-/*
- * Line probes: while enabled, the calls of PageReported, __SetPageReported,
- * page_reported, set_page_guard and pfn_to_page in the port count, per variant and call
- * site, how often they ran and (for the first three) how often they returned true.
- * Files: 0 port/mm/page_alloc.c, 1 port/mm/page_reporting.h, 2 port/mm/page_reporting.c,
- * 3 port/mm/page_isolation.c, 4 the harness.
- */
-void bport_probe_enable(bool on);
-void bport_probe_reset(void);
-int bport_probe_read(enum bport_variant variant, int file, int line, uint64_t *hits,
-		     uint64_t *trues);
-
-/*
- * Directed probe: takes the free block headed at pfn off its list as isolation does,
- * keeps its PG_reported flag, and splits it with split_large_buddy(). Returns
- * BPORT_ENOFREEBLOCK when no free block starts at pfn.
- */
-int bport_probe_split_reported(struct bport_zone *zone, uint64_t pfn);
 
 /* Violations are kept in order; all are counted, the first BPORT_VIOLATIONS_KEPT kept. */
 #define BPORT_VIOLATIONS_KEPT 256

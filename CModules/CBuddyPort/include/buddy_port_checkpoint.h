@@ -36,7 +36,7 @@ void bport_state_hash(const struct bport_zone *zone, uint64_t out[2]);
  * reads is as it was (the recorded violations, which are no state, are cleared).
  * Zones of at most 256 pages and MAX_PAGE_ORDER at most 15. The bytes:
  *
- *   prdev state, zone flags, watermark_boost;
+ *   prdev state, 1 if the device's delayed work is queued, zone flags, watermark_boost;
  *   NR_FREE_PAGES, NR_FREE_PAGES_BLOCKS, NR_FREE_CMA_PAGES, nr_free_highatomic,
  *   nr_isolate_pageblock, nr_free[0..MAX_PAGE_ORDER]: one byte each, as they are;
  *   the pageblocks, two to a byte (low nibble first): migratetype | 8 if isolated;

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 
 struct bport_zone {
-	enum bport_variant variant;
+	const struct bport_ops *ops;	/* the variant the zone runs */
 	struct zone zone;
 	struct page *mem_map;
 	unsigned long nr_memmap;	/* padded size of mem_map */
@@ -28,7 +28,11 @@ struct bport_zone {
 	unsigned int pr_order;		/* page_reporting_order */
 	bool reporting_key;		/* page_reporting_enabled */
 	bool check_pages_key;		/* check_pages_enabled */
+	struct page_reporting_dev_info *pr_dev_info;
 	struct page_reporting_dev_info prdev;
+
+	/* the device's delayed work: queued, runs when the guest idles */
+	bool work_queued;
 
 	/* live allocations: order + 1 at the head pfn, 0 elsewhere */
 	unsigned char *alloc_order;
@@ -47,22 +51,27 @@ struct bport_zone {
 
 struct scatterlist;
 
-/* The entry points each variant translation unit defines (harness_ops.h). */
-#define BPORT_DECLARE_VARIANT(v)						\
-	int v##_boot(struct bport_zone *z, const uint8_t *migratetypes);		\
-	int v##_alloc(struct bport_zone *z, unsigned int order, int migratetype,	\
-		      unsigned int flags, uint64_t *pfn_out);			\
-	int v##_free(struct bport_zone *z, uint64_t pfn, unsigned int order);	\
-	int v##_isolate(struct bport_zone *z, uint64_t pageblock);		\
-	int v##_unisolate(struct bport_zone *z, uint64_t pageblock);		\
-	int v##_report_pass(struct bport_zone *z, struct scatterlist *sgl);	\
-	int v##_probe_split_reported(struct bport_zone *z, uint64_t pfn);	\
-	void v##_probe_enable(int on);						\
-	void v##_probe_reset(void);						\
-	int v##_probe_read(int file, int line, uint64_t *hits, uint64_t *trues);
+/*
+ * The entry points of one variant: a variant translation unit (variant.h) defines one
+ * table, api.c calls through it. A variant built apart from the package is accepted
+ * only when its table has this ABI and its zone this size.
+ */
+#define BPORT_OPS_ABI	1
 
-BPORT_DECLARE_VARIANT(bport_baseline)
-BPORT_DECLARE_VARIANT(bport_patched)
+struct bport_ops {
+	uint32_t abi;
+	uint32_t zone_bytes;
+	int (*boot)(struct bport_zone *z, const uint8_t *migratetypes);
+	int (*alloc)(struct bport_zone *z, unsigned int order, int migratetype,
+		     unsigned int flags, uint64_t *pfn_out);
+	int (*free)(struct bport_zone *z, uint64_t pfn, unsigned int order);
+	int (*isolate)(struct bport_zone *z, uint64_t pageblock);
+	int (*unisolate)(struct bport_zone *z, uint64_t pageblock);
+	int (*idle)(struct bport_zone *z);
+};
+
+/* The variant compiled into the package (variant_baseline.c). */
+extern const struct bport_ops bport_baseline_ops;
 
 #endif /* BPORT_HARNESS_H */
 
@@ -114,8 +123,32 @@ static inline int zone_to_nid(const struct zone *zone)
 	return 0;
 }
 
+/* for_each_zone(): the one zone of the call */
+#define for_each_zone(zone)	for (zone = &port_cur->zone; zone; zone = NULL)
+
+/* The reporting pass's scatterlist is the zone's, sized for its capacity. */
+#define kmalloc_objs(obj, n)	((n) <= port_cur->prdev.capacity ? port_cur->sgl : NULL)
+#define kfree(p)		((void)(p))
+
+/*
+ * The delayed work of the reporting device is queued on the zone; it runs when the
+ * guest idles for the delay (PORT_FN(idle) in harness_ops.h), not in the middle of
+ * an operation.
+ */
+#define system_freezable_wq	NULL
+#define queue_delayed_work(wq, dwork, delay)	port_queue_delayed_work(dwork)
+
+static inline bool port_queue_delayed_work(struct delayed_work *dwork)
+{
+	(void)dwork;
+	if (port_cur->work_queued)
+		return false;
+	port_cur->work_queued = true;
+	return true;
+}
+
 static __maybe_unused void port_violation(const char *check, const char *condition,
-			   const char *function, int line,
+			   const char *file, const char *function, int line,
 			   const struct page *page)
 {
 	struct bport_zone *z = port_cur;
@@ -125,6 +158,7 @@ static __maybe_unused void port_violation(const char *check, const char *conditi
 
 		v->check = check;
 		v->condition = condition;
+		v->file = file;
 		v->function = function;
 		v->line = line;
 		v->pfn = page ? (int64_t)page_to_pfn(page) : -1;
@@ -133,9 +167,9 @@ static __maybe_unused void port_violation(const char *check, const char *conditi
 }
 
 static __maybe_unused void port_bad_page(struct page *page, const char *reason,
-			  const char *function, int line)
+			  const char *file, const char *function, int line)
 {
-	port_violation("bad_page", reason, function, line, page);
+	port_violation("bad_page", reason, file, function, line, page);
 	if (PageBuddy(page))
 		__ClearPageBuddy(page);
 }

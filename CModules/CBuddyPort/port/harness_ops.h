@@ -3,10 +3,12 @@
  * The harness side of a variant translation unit: boot, and the operations the
  * C API offers, each entered with port_cur set to its zone. They call the
  * ported kernel functions the way the kernel's own callers do (rmqueue_buddy,
- * __free_pages_ok, start/undo_isolate_page_range, page_reporting_process),
- * without per-cpu lists, locks, watermark checks of the allocation fast path
- * or compaction. Arguments were validated by api.c; state-dependent refusals
- * (not allocated, already isolated) are decided here, before any change.
+ * __free_pages_ok, start/undo_isolate_page_range, the reporting device's
+ * delayed work), without per-cpu lists, locks, watermark checks of the
+ * allocation fast path or compaction. Arguments were validated by api.c;
+ * state-dependent refusals (not allocated, already isolated) are decided here,
+ * before any change. The entry points are static and reach api.c through one
+ * table, PORT_FN(ops).
  */
 
 #define PORT_CAT2(a, b)		a##_##b
@@ -33,7 +35,7 @@ static int port_host_report(struct page_reporting_dev_info *prdev,
 }
 
 /* memmap_init_range(), then memblock_free_all() handing the zone to the buddy */
-int PORT_FN(boot)(struct bport_zone *z, const uint8_t *migratetypes)
+static int PORT_FN(boot)(struct bport_zone *z, const uint8_t *migratetypes)
 {
 	struct zone *zone = &z->zone;
 	unsigned long zone_pages = z->nr_pageblocks << z->pb_order;
@@ -71,12 +73,8 @@ int PORT_FN(boot)(struct bport_zone *z, const uint8_t *migratetypes)
 				migratetypes ? migratetypes[i] : MIGRATE_MOVABLE,
 				false);
 
-	z->prdev.report = port_host_report;
-	z->prdev.capacity = z->prdev.capacity ? z->prdev.capacity : 32;
-	z->prdev.order = page_reporting_order;
-	atomic_set(&z->prdev.state, PAGE_REPORTING_IDLE);
-	page_reporting_enabled = true;
 	check_pages_enabled = true;
+	page_reporting_order = PAGE_REPORTING_ORDER_UNSPECIFIED;
 
 	/* __free_pages_memory(): the largest aligned chunks, lowest pfn first */
 	for (pfn = 0; pfn < zone_pages; pfn += 1UL << order) {
@@ -91,12 +89,20 @@ int PORT_FN(boot)(struct bport_zone *z, const uint8_t *migratetypes)
 			set_page_count(page + i, 0);
 		free_one_page(zone, page, pfn, order, FPI_TO_TAIL);
 	}
+
+	/*
+	 * The balloon driver registers its device once the zone is up:
+	 * page_reporting_register() takes the geometry's order (prdev->order,
+	 * set by api.c) and requests the first pass.
+	 */
+	z->prdev.report = port_host_report;
+	page_reporting_register(&z->prdev);
 	PORT_LEAVE();
 	return BPORT_OK;
 }
 
 /* rmqueue_buddy() for one page block, then prep_new_page() */
-int PORT_FN(alloc)(struct bport_zone *z, unsigned int order, int migratetype,
+static int PORT_FN(alloc)(struct bport_zone *z, unsigned int order, int migratetype,
 		   unsigned int flags, uint64_t *pfn_out)
 {
 	enum rmqueue_mode rmqm = RMQUEUE_NORMAL;
@@ -129,30 +135,66 @@ int PORT_FN(alloc)(struct bport_zone *z, unsigned int order, int migratetype,
 	return BPORT_OK;
 }
 
-/* __free_pages() of a non-compound block: free_pages_prepare(), free_one_page() */
-int PORT_FN(free)(struct bport_zone *z, uint64_t pfn, unsigned int order)
+/*
+ * __free_pages() of a non-compound block: __free_pages_prepare()'s checks of every
+ * page (the tail pages first, then the head), then free_one_page(). A block that
+ * fails a check is left out of the free lists, as the kernel leaks it.
+ */
+static int PORT_FN(free)(struct bport_zone *z, uint64_t pfn, unsigned int order)
 {
 	struct page *page;
 	unsigned long i;
+	int bad = 0;
 
 	if (z->alloc_order[pfn] != order + 1)
 		return BPORT_ENOTALLOCATED;
 
 	PORT_ENTER(z);
 	page = pfn_to_page(pfn);
+	z->alloc_order[pfn] = 0;
+	/* off its LRU, last reference dropped */
 	for (i = 0; i < (1UL << order); i++)
 		ClearPageLRU(page + i);
 	set_page_count(page, 0);
-	free_page_is_bad(page);
+
+	for (i = 1; i < (1UL << order); i++) {
+		struct page *tail_page = page + i;
+
+		if (is_check_pages_enabled()) {
+			if (free_page_is_bad(tail_page)) {
+				bad++;
+				continue;
+			}
+
+			if (tail_page->private) {
+				bad_page(tail_page, "nonzero private");
+				bad++;
+				continue;
+			}
+		}
+		tail_page->flags.f &= ~PAGE_FLAGS_CHECK_AT_PREP;
+	}
+	if (unlikely(page_has_type(page)))
+		page->page_type = UINT_MAX;
+
+	if (is_check_pages_enabled()) {
+		if (free_page_is_bad(page))
+			bad++;
+		if (bad) {
+			PORT_LEAVE();
+			return BPORT_OK;
+		}
+	}
+
 	page->flags.f &= ~PAGE_FLAGS_CHECK_AT_PREP;
-	z->alloc_order[pfn] = 0;
+	page->private = 0;
 	free_one_page(&z->zone, page, pfn, order, FPI_NONE);
 	PORT_LEAVE();
 	return BPORT_OK;
 }
 
 /* start_isolate_page_range() over one pageblock */
-int PORT_FN(isolate)(struct bport_zone *z, uint64_t pageblock)
+static int PORT_FN(isolate)(struct bport_zone *z, uint64_t pageblock)
 {
 	unsigned long start = pageblock << z->pb_order;
 	struct page *page;
@@ -171,7 +213,7 @@ int PORT_FN(isolate)(struct bport_zone *z, uint64_t pageblock)
 }
 
 /* undo_isolate_page_range() over one pageblock */
-int PORT_FN(unisolate)(struct bport_zone *z, uint64_t pageblock)
+static int PORT_FN(unisolate)(struct bport_zone *z, uint64_t pageblock)
 {
 	struct page *page;
 
@@ -187,62 +229,31 @@ int PORT_FN(unisolate)(struct bport_zone *z, uint64_t pageblock)
 }
 
 /*
- * A directed probe: the free block headed at pfn leaves its free list the way
- * __move_freepages_block_isolate() takes it off (del_page_from_free_list), but keeps
- * PG_reported, the state split_large_buddy()'s added lines are written for, and is then
- * handed to split_large_buddy() as that caller does. No real caller produces this
- * state: del_page_from_free_list() clears the flag.
+ * The guest idles for the reporting delay: the device's queued work runs
+ * (page_reporting_process(), which may queue itself again). Nothing happens when
+ * no work is queued.
  */
-int PORT_FN(probe_split_reported)(struct bport_zone *z, uint64_t pfn)
+static int PORT_FN(idle)(struct bport_zone *z)
 {
-	struct page *page;
-	unsigned int order;
-	bool was_reported;
+	if (!z->work_queued)
+		return BPORT_OK;
 
 	PORT_ENTER(z);
-	page = pfn_to_page(pfn);
-	if (!PageBuddy(page)) {
-		PORT_LEAVE();
-		return BPORT_ENOFREEBLOCK;
-	}
-	order = buddy_order(page);
-	was_reported = PageReported(page);
-	del_page_from_free_list(page, &z->zone, order,
-				get_pfnblock_migratetype(page, pfn));
-	if (was_reported)
-		__SetPageReported(page);
-	split_large_buddy(&z->zone, page, pfn, order, FPI_NONE);
+	z->work_queued = false;
+	z->prdev.work.work.func(&z->prdev.work.work);
 	PORT_LEAVE();
 	return BPORT_OK;
 }
 
-/* Line probe counters of this variant (see linux_instrumented.h). */
-void PORT_FN(probe_enable)(int on)
-{
-	__atomic_store_n(&port_probes_enabled, on, __ATOMIC_RELAXED);
-}
-
-void PORT_FN(probe_reset)(void)
-{
-	__builtin_memset(&port_probe_counts, 0, sizeof(port_probe_counts));
-}
-
-int PORT_FN(probe_read)(int file, int line, uint64_t *hits, uint64_t *trues)
-{
-	if (file < 0 || file >= PORT_PROBE_FILES || line < 0 || line >= PORT_PROBE_LINES)
-		return BPORT_EFLAGS;
-	*hits = __atomic_load_n(&port_probe_counts.hits[file][line], __ATOMIC_RELAXED);
-	*trues = __atomic_load_n(&port_probe_counts.trues[file][line], __ATOMIC_RELAXED);
-	return BPORT_OK;
-}
-
-/* page_reporting_process() for this zone */
-int PORT_FN(report_pass)(struct bport_zone *z, struct scatterlist *sgl)
-{
-	PORT_ENTER(z);
-	atomic_set(&z->prdev.state, PAGE_REPORTING_ACTIVE);
-	sg_init_table(sgl, z->prdev.capacity);
-	page_reporting_process_zone(&z->prdev, sgl, &z->zone);
-	PORT_LEAVE();
-	return BPORT_OK;
-}
+/* The variant's table of entry points (harness.h); api.c calls only through it. */
+__attribute__((visibility("default")))
+const struct bport_ops PORT_FN(ops) = {
+	.abi = BPORT_OPS_ABI,
+	.zone_bytes = sizeof(struct bport_zone),
+	.boot = PORT_FN(boot),
+	.alloc = PORT_FN(alloc),
+	.free = PORT_FN(free),
+	.isolate = PORT_FN(isolate),
+	.unisolate = PORT_FN(unisolate),
+	.idle = PORT_FN(idle),
+};

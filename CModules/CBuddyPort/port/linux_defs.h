@@ -81,6 +81,15 @@ static inline int atomic_xchg(atomic_t *v, int i)
 	return old;
 }
 
+static inline int atomic_cmpxchg(atomic_t *v, int old, int new)
+{
+	int cur = v->counter;
+
+	if (cur == old)
+		v->counter = new;
+	return cur;
+}
+
 /* ---- list.h ---- */
 struct list_head {
 	struct list_head *next, *prev;
@@ -630,16 +639,47 @@ static inline int get_order(unsigned long size)
 	return size ? BITS_PER_LONG - __builtin_clzl(size) : 0;
 }
 
+/* ---- workqueue.h ---- */
+struct work_struct;
+typedef void (*work_func_t)(struct work_struct *work);
+
+struct work_struct {
+	work_func_t func;
+};
+
+struct delayed_work {
+	struct work_struct work;
+};
+
+static inline struct delayed_work *to_delayed_work(struct work_struct *work)
+{
+	return container_of(work, struct delayed_work, work);
+}
+
 /* ---- page_reporting.h ---- */
+#define PAGE_REPORTING_CAPACITY		32
+#define PAGE_REPORTING_ORDER_UNSPECIFIED	-1
+
 struct page_reporting_dev_info {
 	int (*report)(struct page_reporting_dev_info *prdev,
 		      struct scatterlist *sg, unsigned int nents);
+	struct delayed_work work;
 	atomic_t state;
 	unsigned int order;
 	unsigned int capacity;
 };
 
 /* ---- page-flags.h page types ---- */
+static inline bool page_type_has_type(int page_type)
+{
+	return page_type < (PGTY_mapcount_underflow << 24);
+}
+
+static inline bool page_has_type(const struct page *page)
+{
+	return page_type_has_type(data_race(page->page_type));
+}
+
 PAGE_TYPE_OPS(Buddy, buddy)
 PAGE_TYPE_OPS(Offline, offline)
 PAGE_TYPE_OPS(Zsmalloc, zsmalloc)

@@ -16,13 +16,13 @@ struct page;
 
 /* Defined in harness.h: appends to the current zone's violation log. */
 static void port_violation(const char *check, const char *condition,
-			   const char *function, int line,
+			   const char *file, const char *function, int line,
 			   const struct page *page);
 
 #define PORT_CHECK(name, cond, page) ({					\
 	int port_ret__ = !!(cond);					\
 	if (__builtin_expect(port_ret__, 0))				\
-		port_violation(name, #cond, __func__, __LINE__, page);	\
+		port_violation(name, #cond, __FILE_NAME__, __func__, __LINE__, page);	\
 	port_ret__;							\
 })
 
@@ -35,39 +35,9 @@ static void port_violation(const char *check, const char *condition,
 #define BUILD_BUG_ON(cond)		_Static_assert(!(cond), #cond)
 
 /*
- * Line probes: a few accessors the seed's hunks call are wrapped (variant.h) so that,
- * while probes are enabled, each call site counts how often it ran and how often it
- * returned true. Counters are per variant, per port file and line, shared by all zones
- * and threads (relaxed atomic increments).
- */
-#define PORT_PROBE_FILES	5
-#define PORT_PROBE_LINES	4096
-
-struct port_probe_counts {
-	unsigned long hits[PORT_PROBE_FILES][PORT_PROBE_LINES];
-	unsigned long trues[PORT_PROBE_FILES][PORT_PROBE_LINES];
-};
-
-static struct port_probe_counts port_probe_counts;
-static int port_probes_enabled;
-
-static inline int port_probe(int file, int line, int value)
-{
-	if (__builtin_expect(__atomic_load_n(&port_probes_enabled, __ATOMIC_RELAXED), 0) &&
-	    line < PORT_PROBE_LINES) {
-		__atomic_fetch_add(&port_probe_counts.hits[file][line], 1, __ATOMIC_RELAXED);
-		if (value)
-			__atomic_fetch_add(&port_probe_counts.trues[file][line], 1, __ATOMIC_RELAXED);
-	}
-	return value;
-}
-
-#define PORT_PROBE(value)	port_probe(PORT_FILE_ID, __LINE__, !!(value))
-
-/*
  * bad_page() prints, rate-limits and taints; the port records the reason and
  * keeps the one state change it makes (clearing PageBuddy). See harness.h.
  */
-#define bad_page(page, reason)	port_bad_page(page, reason, __func__, __LINE__)
+#define bad_page(page, reason)	port_bad_page(page, reason, __FILE_NAME__, __func__, __LINE__)
 
 #endif /* BPORT_LINUX_INSTRUMENTED_H */

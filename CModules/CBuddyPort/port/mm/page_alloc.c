@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Port of the buddy allocator paths of Linux 7.3 mm/page_alloc.c that
- * "mm: page_alloc: propagate PageReported flag across buddy splits" touches,
- * and of the code on their call paths. Functions keep the kernel's names,
- * parameters, statement order and control flow; deviations carry a port:
- * comment and are listed in PORTING.md. The seed patch's hunks sit under
- * #if BPORT_SEED_PATCH, the baseline text under the matching #else.
+ * Port of the buddy allocator paths of Linux 7.3 mm/page_alloc.c: freeing and
+ * merging, splitting on allocation, fallbacks that claim pageblocks, isolation
+ * of free pages, and the watermark checks page reporting makes. Functions keep
+ * the kernel's names, parameters, statement order and control flow; deviations
+ * carry a port: comment and are listed in PORTING.md. This is the baseline
+ * text: a variant is this text with patches applied to it.
  *
  * Compiled once per variant as part of a variant translation unit.
  */
@@ -491,9 +491,6 @@ static void split_large_buddy(struct zone *zone, struct page *page,
 			      unsigned long pfn, int order, fpi_t fpi)
 {
 	unsigned long end = pfn + (1 << order);
-#if BPORT_SEED_PATCH
-	bool reported = PageReported(page);
-#endif
 
 	VM_WARN_ON_ONCE(!IS_ALIGNED(pfn, 1 << order));
 	VM_WARN_ON_ONCE(PageBuddy(page));
@@ -504,10 +501,6 @@ static void split_large_buddy(struct zone *zone, struct page *page,
 	do {
 		int mt = get_pfnblock_migratetype(page, pfn);
 
-#if BPORT_SEED_PATCH
-		if (reported)
-			__SetPageReported(page);
-#endif
 		__free_one_page(page, pfn, zone, order, mt, fpi);
 		pfn += 1 << order;
 		if (pfn == end)
@@ -558,13 +551,8 @@ static void free_one_page(struct zone *zone, struct page *page,
 	__count_vm_events(PGFREE, 1 << order);
 }
 
-#if BPORT_SEED_PATCH
-static inline unsigned int expand(struct zone *zone, struct page *page, int low,
-				  int high, int migratetype, bool reported)
-#else
 static inline unsigned int expand(struct zone *zone, struct page *page, int low,
 				  int high, int migratetype)
-#endif
 {
 	unsigned int size = 1 << high;
 	unsigned int nr_added = 0;
@@ -580,11 +568,6 @@ static inline unsigned int expand(struct zone *zone, struct page *page, int low,
 		__add_to_free_list(&page[size], zone, high, migratetype, false);
 		set_buddy_order(&page[size], high);
 		nr_added += size;
-#if BPORT_SEED_PATCH
-
-		if (reported)
-			__SetPageReported(&page[size]);
-#endif
 	}
 
 	return nr_added;
@@ -595,16 +578,9 @@ static __always_inline void page_del_and_expand(struct zone *zone,
 						int high, int migratetype)
 {
 	int nr_pages = 1 << high;
-#if BPORT_SEED_PATCH
-	bool was_reported = page_reported(page);
-#endif
 
 	__del_page_from_free_list(page, zone, high, migratetype);
-#if BPORT_SEED_PATCH
-	nr_pages -= expand(zone, page, low, high, migratetype, was_reported);
-#else
 	nr_pages -= expand(zone, page, low, high, migratetype);
-#endif
 	account_freepages(zone, -nr_pages, migratetype);
 }
 
@@ -931,18 +907,10 @@ try_to_claim_block(struct zone *zone, struct page *page,
 
 	if (current_order >= pageblock_order) {
 		unsigned int nr_added;
-#if BPORT_SEED_PATCH
-		bool was_reported = page_reported(page);
-#endif
 
 		del_page_from_free_list(page, zone, current_order, block_type);
 		change_pageblock_range(page, current_order, start_type);
-#if BPORT_SEED_PATCH
-		nr_added = expand(zone, page, order, current_order, start_type,
-				  was_reported);
-#else
 		nr_added = expand(zone, page, order, current_order, start_type);
-#endif
 		account_freepages(zone, nr_added, start_type);
 		return page;
 	}

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Port of Linux 7.3 mm/page_reporting.c: the request state machine, the
- * drain, the per-list cycle and the per-zone pass. Registration, the module
- * parameters and the delayed work live in the harness: a pass runs when the
- * harness calls page_reporting_process_zone().
+ * drain, the per-list cycle, the per-zone pass, the delayed work that runs
+ * passes and the device's registration. The module parameters are not
+ * ported; the delayed work is queued on the zone and runs when the guest
+ * idles (harness.h).
  */
 
-/* port: pr_dev_info is the current zone's device */
-#define pr_dev_info	(&port_cur->prdev)
+/* port: pr_dev_info is the current zone's registered device */
+#define pr_dev_info	(port_cur->pr_dev_info)
 #define rcu_dereference(p)	(p)
 
 enum {
@@ -180,6 +181,80 @@ page_reporting_process_zone(struct page_reporting_dev_info *prdev,
 		page_reporting_drain(prdev, sgl, leftover, !err);
 		spin_unlock_irq(&zone->lock);
 	}
+
+	return err;
+}
+
+static void page_reporting_process(struct work_struct *work)
+{
+	struct delayed_work *d_work = to_delayed_work(work);
+	struct page_reporting_dev_info *prdev =
+		container_of(d_work, struct page_reporting_dev_info, work);
+	int err = 0, state = PAGE_REPORTING_ACTIVE;
+	struct scatterlist *sgl;
+	struct zone *zone;
+
+	atomic_set(&prdev->state, state);
+
+	sgl = kmalloc_objs(*sgl, prdev->capacity);
+	if (!sgl)
+		goto err_out;
+
+	sg_init_table(sgl, prdev->capacity);
+
+	for_each_zone(zone) {
+		err = page_reporting_process_zone(prdev, sgl, zone);
+		if (err)
+			break;
+	}
+
+	kfree(sgl);
+err_out:
+	state = atomic_cmpxchg(&prdev->state, state, PAGE_REPORTING_IDLE);
+	if (state == PAGE_REPORTING_REQUESTED)
+		page_reporting_schedule_work(prdev);
+}
+
+static DEFINE_MUTEX(page_reporting_mutex);
+DEFINE_STATIC_KEY_FALSE(page_reporting_enabled);
+
+/* port: static, the port is one translation unit per variant */
+static int page_reporting_register(struct page_reporting_dev_info *prdev)
+{
+	int err = 0;
+
+	mutex_lock(&page_reporting_mutex);
+
+	if (rcu_dereference_protected(pr_dev_info,
+				lockdep_is_held(&page_reporting_mutex))) {
+		err = -EBUSY;
+		goto err_out;
+	}
+
+	if (page_reporting_order == PAGE_REPORTING_ORDER_UNSPECIFIED) {
+		if (prdev->order != PAGE_REPORTING_ORDER_UNSPECIFIED &&
+		    prdev->order <= MAX_PAGE_ORDER)
+			page_reporting_order = prdev->order;
+		else
+			page_reporting_order = pageblock_order;
+	}
+
+	if (!prdev->capacity || prdev->capacity > PAGE_REPORTING_CAPACITY)
+		prdev->capacity = PAGE_REPORTING_CAPACITY;
+
+	atomic_set(&prdev->state, PAGE_REPORTING_IDLE);
+	INIT_DELAYED_WORK(&prdev->work, &page_reporting_process);
+
+	__page_reporting_request(prdev);
+
+	rcu_assign_pointer(pr_dev_info, prdev);
+
+	if (!static_key_enabled(&page_reporting_enabled)) {
+		static_branch_enable(&page_reporting_enabled);
+		pr_info("Free page reporting enabled\n");
+	}
+err_out:
+	mutex_unlock(&page_reporting_mutex);
 
 	return err;
 }

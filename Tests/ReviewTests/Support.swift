@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+import Foundation
+import PortVariants
+import Review
+import TestVariants
+
+/// The review the tests run: the workloads on tiny64 only and a short differential
+/// campaign, so that a review takes seconds; the CLI's default runs x86-64 too.
+func smallOptions() -> ReviewOptions {
+    var options = ReviewOptions()
+    options.geometries = [("tiny64", .tiny64)]
+    options.campaignSeeds = 10
+    options.campaignOperations = 1000
+    options.modelSeeds = 10
+    return options
+}
+
+/// The patches in repository files, every patch of each in order.
+func patches(_ paths: [String]) throws -> [ReviewedPatch] {
+    try VariantRecipe.read(paths.map { repositoryRoot.appendingPathComponent($0) }, labels: paths)
+}
+
+/// Reviews `paths` (after `base`) with the small options and the project's cache.
+func review(_ paths: [String], base: [String] = []) throws -> ReviewReport {
+    try Reviewer.review(try patches(paths), base: try patches(base), options: smallOptions(),
+                        builder: try VariantBuilder())
+}
