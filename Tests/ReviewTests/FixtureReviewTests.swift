@@ -4,7 +4,8 @@
 // does and why it should come out as it does), on tiny64 with a short differential
 // campaign (smallOptions): the verdict, what became of each hunk, the first difference
 // or the first failed check of each workload with its step, and the shortest replays.
-// Workloads, in order: guest-cycle, fragmentation, isolation, random-mix.
+// Workloads, in order: guest-cycle, fragmentation, isolation, random-mix. A debug build
+// (the sanitized pass) runs three of them; the optimised build runs all.
 
 import BuddyTypes
 import Measurement
@@ -30,7 +31,7 @@ struct FixtureReviewTests {
 
     // fallbacks[] gives unmovable allocations movable blocks first: a file-scope array
     // the port carries; the first allocation that falls back takes another block.
-    @Test func fallbackOrderIsChanged() throws {
+    @Test(.enabled(if: optimizedBuild)) func fallbackOrderIsChanged() throws {
         let r = try review([Self.dir + "02-unmovable-fallback-movable-first.patch"])
         #expect(r.verdict == .changed)
         #expect(r.hunks.map(\.function) == ["(file scope)"])
@@ -70,7 +71,7 @@ struct FixtureReviewTests {
 
     // page_reporting_drain() flags pages even after a failed report(): one idle whose
     // second and third calls fail leaves 16+16 Reported although the host refused it.
-    @Test func flaggingAfterAFailedReportIsBroken() throws {
+    @Test(.enabled(if: optimizedBuild)) func flaggingAfterAFailedReportIsBroken() throws {
         let r = try review([Self.dir + "04-drain-fold-error-check.patch"])
         #expect(r.verdict == .broken)
         #expect(r.workloads.map { $0.variant.failures.map(\.kind) } == [[], [], [], [.soundness]])
@@ -81,7 +82,7 @@ struct FixtureReviewTests {
 
     // try_to_claim_block() retypes the block before taking it off its list: the list
     // helper's VM_WARN_ONCE fires on the first fallback claim.
-    @Test func retypeBeforeDeleteTripsAKernelCheck() throws {
+    @Test(.enabled(if: optimizedBuild)) func retypeBeforeDeleteTripsAKernelCheck() throws {
         let r = try review([Self.dir + "05-claim-retype-before-delete.patch"])
         #expect(r.verdict == .broken)
         #expect(r.workloads.map { $0.variant.failures.first?.step } == [1, 8, 4, 4])
@@ -92,7 +93,7 @@ struct FixtureReviewTests {
         #expect(f.replay.map(\.description) == [".allocate(order: 2, migratetype: .reclaimable, flags: [])"])
     }
 
-    @Test func stealWithTheWrongTypeTripsAKernelCheck() throws {
+    @Test(.enabled(if: optimizedBuild)) func stealWithTheWrongTypeTripsAKernelCheck() throws {
         let r = try review([Self.dir + "06-steal-remainder-requester-type.patch"])
         #expect(r.verdict == .broken)
         #expect(r.workloads.map { $0.variant.failures.map(\.kind) } == [[], [.kernelCheck], [.kernelCheck], [.kernelCheck, .invariant]])
@@ -101,7 +102,7 @@ struct FixtureReviewTests {
 
     // page_reporting_process_zone() walks the orders from the highest down: the first
     // pass after an allocation sends its ranges in another order.
-    @Test func reportingOrderIsChanged() throws {
+    @Test(.enabled(if: optimizedBuild)) func reportingOrderIsChanged() throws {
         let r = try review([Self.dir + "07-report-highest-order-first.patch"])
         #expect(r.verdict == .changed)
         #expect(r.hunks.map(\.kernelFile) == ["mm/page_reporting.c", "mm/page_reporting.c"])
@@ -112,7 +113,7 @@ struct FixtureReviewTests {
     }
 
     // One hunk in __rmqueue_claim (ported), one in __alloc_pages_slowpath (not).
-    @Test func partlyOutsideThePort() throws {
+    @Test(.enabled(if: optimizedBuild)) func partlyOutsideThePort() throws {
         let r = try review([Self.dir + "08-nofragment-half-pageblock.patch"])
         #expect(r.verdict == .changed)
         #expect(r.hunks.map(\.function) == ["__rmqueue_claim", "__alloc_pages_slowpath"])
@@ -125,7 +126,7 @@ struct FixtureReviewTests {
 
     // Split pieces go to the list's tail, but expand() only ever adds them to lists it
     // finds empty, so nothing changes.
-    @Test func tailInsteadOfHeadIsUnchanged() throws {
+    @Test(.enabled(if: optimizedBuild)) func tailInsteadOfHeadIsUnchanged() throws {
         let r = try review([Self.dir + "09-expand-split-buddies-to-tail.patch"])
         #expect(r.verdict == .unchanged)
         #expect(r.hunks.map(\.exercised) == [true])
