@@ -94,9 +94,14 @@ let package = Package(
                 "Review",
                 "BundledFixtures",
                 "PortSource",
+                "Exploration",
+                "Differential",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Every reachable state of a tiny zone of the port: compact states, fingerprints,
+        // breadth first on every core, shards, variants in lockstep.
+        .target(name: "Exploration", dependencies: ["BuddyPort", "Differential", "Invariants", "Measurement"]),
         // Throughput of the port and of the checked differential (BENCHMARKS.md).
         .executableTarget(name: "buddy-bench", dependencies: ["Differential"]),
         .testTarget(name: "BuddyPortTests", dependencies: ["BuddyPort", "TestVariants"]),
@@ -111,7 +116,8 @@ let package = Package(
         .testTarget(name: "PortDriftTests", dependencies: ["PortDrift", "PatchReader", "PatchApplier"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "TestVariants"]),
         .testTarget(name: "ReviewTests", dependencies: ["Review", "Measurement", "TestVariants"]),
-        .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "verify-patch"]),
+        .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "BuddyPort", "Differential", "TestVariants"]),
+        .testTarget(name: "VerifyPatchTests", dependencies: ["PatchVerifier", "PatchReader", "Exploration", "Differential", "verify-patch"]),
         // Fuzzing (FUZZING.md): the targets' bodies, shared with their regression tests,
         // and libFuzzer executables that are stubs unless scripts/fuzz.sh builds them.
         .target(name: "CFuzzSupport"),

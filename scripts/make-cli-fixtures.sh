@@ -31,6 +31,9 @@ help-check|check --help
 help-functions|functions --help
 help-review|review --help
 help-variant|variant --help
+help-explore|explore --help
+help-campaign|campaign --help
+help-merge|merge --help
 help-symbols|symbols --help
 help-apply|apply --help
 help-drift|drift --help

@@ -317,6 +317,55 @@ void bport_read_counters(const struct bport_zone *z, struct bport_counters *out)
 		out->nr_free[order] = z->zone.free_area[order].nr_free;
 }
 
+/* A list pointer as bport_read_list_links() names it; INT64_MIN when it is neither. */
+static int64_t list_position(const struct bport_zone *z, const struct list_head *at)
+{
+	const char *lists = (const char *)&z->zone.free_area[0];
+	unsigned long n = zone_pages(z);
+	unsigned int order, mt;
+
+	if (at >= &z->mem_map[0].buddy_list && at <= &z->mem_map[n - 1].buddy_list) {
+		const struct page *page = list_entry(at, struct page, buddy_list);
+
+		return page - z->mem_map;
+	}
+	if ((const char *)at >= lists && (const char *)at < (const char *)&z->zone.free_area[z->max_order + 1]) {
+		for (order = 0; order <= z->max_order; order++)
+			for (mt = 0; mt < MIGRATE_TYPES; mt++)
+				if (at == &z->zone.free_area[order].free_list[mt])
+					return -1 - (int64_t)(order * MIGRATE_TYPES + mt);
+	}
+	return INT64_MIN;
+}
+
+int bport_read_list_links(const struct bport_zone *z, uint64_t pfn, int64_t *before,
+			  int64_t *after)
+{
+	const struct page *page;
+
+	if (pfn >= zone_pages(z))
+		return BPORT_EPFN;
+	page = &z->mem_map[pfn];
+	if (!PageBuddy(page))
+		return BPORT_ENOFREEBLOCK;
+	*before = list_position(z, page->buddy_list.prev);
+	*after = list_position(z, page->buddy_list.next);
+	return BPORT_OK;
+}
+
+int bport_read_list_ends(const struct bport_zone *z, uint32_t order, uint32_t migratetype,
+			 int64_t *first, int64_t *last)
+{
+	const struct list_head *head;
+
+	if (order > z->max_order || migratetype >= MIGRATE_TYPES)
+		return BPORT_EORDER;
+	head = &z->zone.free_area[order].free_list[migratetype];
+	*first = head->next == head ? -1 : list_position(z, head->next);
+	*last = head->prev == head ? -1 : list_position(z, head->prev);
+	return BPORT_OK;
+}
+
 uint64_t bport_encode_state(const struct bport_zone *z, int64_t *out, uint64_t cap)
 {
 	unsigned long pfn, pb, n = zone_pages(z);

@@ -90,7 +90,7 @@ extension BuddyModel {
             order -= 1
             let half = pfn + (1 << order)
             putOnList(half, order: order, type: type, tail: false)
-            if reportedHalves { reported.insert(half) }
+            if reportedHalves { reported.insert(half); changedPages.append(Int32(half)) }
             added += 1 << order
         }
         return added

@@ -88,6 +88,12 @@ public struct BuddyModel: Sendable {
     /// describing its free lists (see `accountingCoherent`).
     var incoherentSince: String?
 
+    /// The pfns whose page state (PG_reported, PageBuddy, order) the latest operation
+    /// changed, and the ranges whose PG_lru it changed.
+    var changedPages: [Int32] = []
+    var changedLRU: [Range<Int>] = []
+    var changedBlocks: [Int32] = []
+
     /// The pfn range the latest operation touched, for `checkInvariantsFast()`.
     var touchedLow = Int.max
     var touchedHigh = Int.min
@@ -218,6 +224,7 @@ public struct BuddyModel: Sendable {
         livePages -= 1 << order
         movableLive.remove(pfn)
         let pages = pfn ..< pfn + (1 << order)
+        if lru.intersects(pages) { changedLRU.append(pages) }
         lru.remove(pages)
         reported.remove(pages)
         touch(pages)
@@ -313,6 +320,10 @@ public struct BuddyModel: Sendable {
         touchedLow = Int.max
         touchedHigh = Int.min
         touchedAll = false
+        changedPages.removeAll(keepingCapacity: true)
+        changedLRU.removeAll(keepingCapacity: true)
+        changedBlocks.removeAll(keepingCapacity: true)
+        lists.forgetChanges()
     }
 
     @inline(__always)
@@ -346,6 +357,7 @@ public struct BuddyModel: Sendable {
         }
         if movable {
             lru.insert(pages)
+            changedLRU.append(pages)
             movableLive.insert(pfn)
         }
         live[pfn] = order
@@ -369,14 +381,38 @@ extension BuddyModel {
     public func pages(in range: Range<Int>) -> [PageState] {
         let low = max(0, range.lowerBound), high = min(zonePages, range.upperBound)
         guard low < high else { return [] }
-        return (low ..< high).map { pfn in
-            var flags: PageFlags = []
-            if reported.contains(pfn) { flags.insert(.reported) }
-            if lru.contains(pfn) { flags.insert(.lru) }
-            let order = Int(freeOrder[pfn])
-            return PageState(flags: flags, isBuddy: order >= 0, order: max(order, 0))
-        }
+        return (low ..< high).map(page)
     }
+
+    /// What the page at `pfn` (inside the zone) shows.
+    @inline(__always)
+    public func page(_ pfn: Int) -> PageState {
+        var flags: PageFlags = []
+        if reported.contains(pfn) { flags.insert(.reported) }
+        if lru.contains(pfn) { flags.insert(.lru) }
+        let order = Int(freeOrder[pfn])
+        return PageState(flags: flags, isBuddy: order >= 0, order: max(order, 0))
+    }
+
+    /// What the latest operation changed: the pfns whose page state or place on a free
+    /// list changed (with list neighbours whose links changed), the ranges whose PG_lru
+    /// changed, the lists it changed (ids order * 6 + migratetype) and the pageblocks. The
+    /// operation left everything else as it was.
+    public var latestChanges: (pfns: [Int32], lruRanges: [Range<Int>], lists: [Int16], pageblocks: [Int32]) {
+        (changedPages + lists.changedPfns, changedLRU, lists.changedLists, changedBlocks)
+    }
+
+    /// The bits of one pageblock.
+    public func pageblock(_ index: Int) -> PageblockState {
+        PageblockState(migratetype: blockType[index], isolated: blockIsolated[index])
+    }
+
+    /// The free-list neighbours of `pfn`: the member before it, or `-1 - list` when it is
+    /// first, and after it, or `-1 - list` when it is last; nil when it is on no list.
+    public func freeListLinks(of pfn: Int) -> (before: Int, after: Int)? { lists.links(of: pfn) }
+
+    /// The first and last members of list `order * 6 + migratetype`, nil when empty.
+    public func freeListEnds(_ list: Int) -> (first: Int, last: Int)? { lists.ends(list) }
 
     /// Every pageblock's bits.
     public func pageblocks() -> [PageblockState] {

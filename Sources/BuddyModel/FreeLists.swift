@@ -20,6 +20,10 @@ struct FreeLists: Sendable {
     private var home: [Int16]
     private var succ: [Int32]
     private var pred: [Int32]
+    /// Since the last `forgetChanges()`: the pfns whose place in a list (or whose being
+    /// on one) changed, with their neighbours whose links changed, and the lists changed.
+    private(set) var changedPfns: [Int32] = []
+    private(set) var changedLists: [Int16] = []
 
     init(orders: Int, pages: Int) {
         self.orders = orders
@@ -61,8 +65,34 @@ struct FreeLists: Sendable {
         return n < 0 ? nil : Int(n)
     }
 
+    mutating func forgetChanges() {
+        changedPfns.removeAll(keepingCapacity: true)
+        changedLists.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always)
+    private mutating func changed(_ pfn: Int32) {
+        if pfn >= 0 { changedPfns.append(pfn) }
+    }
+
+    /// A member's neighbour before it (`-1 - list` when it is first) and after it (`-1 -
+    /// list` when it is last); nil when `pfn` is on no list.
+    func links(of pfn: Int) -> (before: Int, after: Int)? {
+        let list = Int(home[pfn])
+        guard list >= 0 else { return nil }
+        return (pred[pfn] < 0 ? -1 - list : Int(pred[pfn]), succ[pfn] < 0 ? -1 - list : Int(succ[pfn]))
+    }
+
+    /// The first and last members of `list`, or nil when it is empty.
+    func ends(_ list: Int) -> (first: Int, last: Int)? {
+        firstOf[list] < 0 ? nil : (Int(firstOf[list]), Int(lastOf[list]))
+    }
+
     mutating func insert(_ pfn: Int, into list: Int, atTail: Bool) {
         precondition(home[pfn] < 0, "pfn \(pfn) is already on a free list")
+        changed(Int32(pfn))
+        changed(atTail ? lastOf[list] : firstOf[list])
+        changedLists.append(Int16(list))
         home[pfn] = Int16(list)
         sizes[list] += 1
         let p = Int32(pfn)
@@ -91,6 +121,10 @@ struct FreeLists: Sendable {
         precondition(list >= 0, "pfn \(pfn) is on no free list")
         let before = pred[pfn]
         let after = succ[pfn]
+        changed(Int32(pfn))
+        changed(before)
+        changed(after)
+        changedLists.append(Int16(list))
         if before < 0 { firstOf[list] = after } else { succ[Int(before)] = after }
         if after < 0 { lastOf[list] = before } else { pred[Int(after)] = before }
         home[pfn] = -1
@@ -114,6 +148,11 @@ struct FreeLists: Sendable {
         guard before >= 0 else { return }
         let oldFirst = firstOf[list]
         let oldLast = lastOf[list]
+        changed(Int32(pfn))
+        changed(before)
+        changed(oldFirst)
+        changed(oldLast)
+        changedLists.append(Int16(list))
         succ[Int(oldLast)] = oldFirst
         pred[Int(oldFirst)] = oldLast
         succ[Int(before)] = -1

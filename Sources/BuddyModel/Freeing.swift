@@ -33,7 +33,7 @@ extension BuddyModel {
         var piece = pfn
         repeat {
             let type = effectiveType(piece)
-            if wasReported { reported.insert(piece) }
+            if wasReported { reported.insert(piece); changedPages.append(Int32(piece)) }
             release(piece, order: pieceOrder, type: type, toTail: toTail, notify: true)
             piece += 1 << pieceOrder
         } while piece != end

@@ -54,6 +54,13 @@ extension BuddyModel {
         return problems
     }
 
+    /// The zone-wide totals alone (list lengths against nr_free and the counters).
+    public func checkTotals() -> [String] {
+        var problems: [String] = []
+        checkTotals(into: &problems)
+        return problems
+    }
+
     /// The free block or live allocation holding `pfn`, as (first pfn, order).
     func tileHolding(_ pfn: Int) -> (Int, Int)? {
         for order in 0 ... maxOrder {

@@ -41,6 +41,7 @@ extension BuddyModel {
             isolateBits -= 1
         }
         blockType[block] = type
+        changedBlocks.append(Int32(block))
         touch(block << blockOrder ..< (block + 1) << blockOrder)
     }
 
@@ -50,6 +51,7 @@ extension BuddyModel {
         if blockIsolated[block] != on {
             blockIsolated[block] = on
             isolateBits += on ? 1 : -1
+            changedBlocks.append(Int32(block))
         }
         touch(block << blockOrder ..< (block + 1) << blockOrder)
     }
@@ -82,6 +84,7 @@ extension BuddyModel {
                  in: "__add_to_free_list", line: 802, pfn: pfn)
         }
         freeOrder[pfn] = Int8(order)
+        changedPages.append(Int32(pfn))
         lists.insert(pfn, into: FreeLists.id(order: order, type: type), atTail: tail)
         nrFree[order] += 1
         if order >= blockOrder && type != .isolate { nrFreePagesBlocks += 1 << order }
@@ -97,6 +100,7 @@ extension BuddyModel {
         reported.remove(pfn)
         lists.remove(pfn)
         freeOrder[pfn] = -1
+        changedPages.append(Int32(pfn))
         nrFree[order] -= 1
         if order >= blockOrder && type != .isolate { nrFreePagesBlocks -= 1 << order }
         touch(pfn ..< pfn + (1 << order))

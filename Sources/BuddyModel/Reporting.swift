@@ -160,6 +160,7 @@ extension BuddyModel {
             putBack(range.pfn, order: range.order, type: effectiveType(range.pfn))
             if ok && isFreeBlock(range.pfn, order: range.order) {
                 reported.insert(range.pfn)
+                changedPages.append(Int32(range.pfn))
             }
         }
     }

@@ -37,3 +37,67 @@ extension PortZone {
         return out
     }
 }
+
+/// Why a zone's state has no compact encoding (`bport_compact_encode`).
+public struct CompactRefusal: Error, Hashable, Sendable, CustomStringConvertible {
+    public var reason: String
+    public var pfn: Int?
+
+    public init(reason: String, pfn: Int?) {
+        self.reason = reason
+        self.pfn = pfn
+    }
+
+    public var description: String { pfn.map { "\(reason) (pfn \($0))" } ?? reason }
+}
+
+extension PortZone {
+    /// The most bytes the compact encoding of this zone takes; 0 when the zone is too
+    /// large for one (more than 256 pages).
+    public var compactCapacity: Int {
+        geometry.zonePages > Int(BPORT_COMPACT_ZONE_LIMIT) || geometry.maxPageOrder > 15
+            ? 0 : Int(bport_compact_capacity(raw))
+    }
+
+    /// Writes the compact encoding of the zone's state (include/buddy_port_checkpoint.h)
+    /// into `buffer`, which holds at least `compactCapacity` bytes, and returns its
+    /// length; a state the encoding cannot hold is refused with the reason.
+    public func encodeCompact(into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, CompactRefusal> {
+        var why = bport_compact_refusal()
+        let n = bport_compact_encode(raw, buffer.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                                     UInt64(buffer.count), &why)
+        precondition(n >= 0, "compact encoding of a zone of \(geometry.zonePages) pages into \(buffer.count) bytes")
+        if n == 0 { return .failure(CompactRefusal(reason: String(cString: why.reason), pfn: why.pfn < 0 ? nil : Int(why.pfn))) }
+        return .success(Int(n))
+    }
+
+    /// The compact encoding of the zone's state, or why it has none.
+    public func compactEncoding() -> Result<[UInt8], CompactRefusal> {
+        guard compactCapacity > 0 else {
+            return .failure(CompactRefusal(reason: "the zone is too large for a compact encoding", pfn: nil))
+        }
+        var bytes = [UInt8](repeating: 0, count: compactCapacity)
+        let n = bytes.withUnsafeMutableBytes { encodeCompact(into: $0) }
+        return n.map { Array(bytes.prefix($0)) }
+    }
+
+    /// Rebuilds the zone's state from a compact encoding made by a zone of the same
+    /// variant and geometry. Throws `.invalidGeometry` when the bytes are no such
+    /// encoding; the zone is then in no meaningful state.
+    public func decodeCompact(_ bytes: UnsafeRawBufferPointer) throws(AllocatorError) {
+        try Self.decoded(bport_compact_decode(raw, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                                              UInt64(bytes.count)))
+    }
+
+    /// `decodeCompact` of an array.
+    public func decodeCompact(_ bytes: [UInt8]) throws(AllocatorError) {
+        try Self.decoded(bytes.withUnsafeBytes {
+            bport_compact_decode(raw, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64($0.count))
+        })
+    }
+
+    private static func decoded(_ status: Int32) throws(AllocatorError) {
+        if status == BPORT_EREENTERED.rawValue { throw .reentered }
+        if status != BPORT_OK.rawValue { throw .invalidGeometry("not a compact encoding of this zone") }
+    }
+}

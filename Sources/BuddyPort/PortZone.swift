@@ -183,6 +183,32 @@ public final class PortZone {
         }
     }
 
+    /// What the page at `pfn` shows; nil outside the zone.
+    public func page(_ pfn: Int) -> PageState? {
+        guard pfn >= 0 else { return nil }
+        var c = bport_page_state()
+        guard bport_read_page_range(raw, UInt64(pfn), 1, &c) == 1 else { return nil }
+        return PageState(flags: PageFlags(rawValue: c.flags), isBuddy: c.buddy, order: Int(c.order))
+    }
+
+    /// The free-list neighbours of the free block at `pfn`: the member before it, or `-1 -
+    /// list` when it is first, and after it, or `-1 - list` when it is last (list = order *
+    /// 6 + migratetype); nil when no free block starts there.
+    public func freeListLinks(of pfn: Int) -> (before: Int, after: Int)? {
+        guard pfn >= 0 else { return nil }
+        var before: Int64 = 0, after: Int64 = 0
+        guard bport_read_list_links(raw, UInt64(pfn), &before, &after) == BPORT_OK.rawValue else { return nil }
+        return (Int(before), Int(after))
+    }
+
+    /// The first and last members of list `order * 6 + migratetype`, nil when it is empty.
+    public func freeListEnds(_ list: Int) -> (first: Int, last: Int)? {
+        var first: Int64 = 0, last: Int64 = 0
+        guard list >= 0, bport_read_list_ends(raw, UInt32(list / MigrateType.count), UInt32(list % MigrateType.count),
+                                              &first, &last) == BPORT_OK.rawValue, first >= 0 else { return nil }
+        return (Int(first), Int(last))
+    }
+
     /// Every free list, `[order][migratetype]`, head to tail.
     public func freeLists() -> [[[Int]]] {
         let maxOrder = Int(bport_zone_max_order(raw))

@@ -62,11 +62,15 @@ public struct Divergence: Error, Sendable, CustomStringConvertible {
 /// How thoroughly each step is compared.
 public struct CheckPolicy: Sendable {
     /// Compare every page of the zone and run the full invariant checks every this many
-    /// operations (and after the last); in between, the pages the operation touched.
+    /// operations (and after the last); in between, what the operation changed.
     public var fullCheckInterval: Int
+    /// The same for zones of more than 1,024 pages, whose whole-zone checks cost as much
+    /// as a thousand operations.
+    public var largeZoneFullCheckInterval: Int
 
-    public init(fullCheckInterval: Int = 64) {
+    public init(fullCheckInterval: Int = 64, largeZoneFullCheckInterval: Int = 1024) {
         self.fullCheckInterval = fullCheckInterval
+        self.largeZoneFullCheckInterval = largeZoneFullCheckInterval
     }
 }
 
@@ -75,27 +79,21 @@ public enum Differential {
     /// every invariant holds throughout, else the shrunk divergence.
     public static func run(variant: Variant, rules: ModelRules, geometry: Geometry, seed: UInt64,
                            count: Int, policy: CheckPolicy = CheckPolicy()) -> Divergence? {
-        var generator = OperationGenerator(geometry: geometry, seed: seed)
-        var session: Session
+        run(variant: variant, rules: rules, geometry: geometry, seed: seed, count: count, policy: policy,
+            finished: nil)
+    }
+
+    /// `run`; `finished` sees the port's zone after the last operation when there was no
+    /// divergence.
+    static func run(variant: Variant, rules: ModelRules, geometry: Geometry, seed: UInt64, count: Int,
+                    policy: CheckPolicy, finished: ((PortZone) -> Void)?) -> Divergence? {
         do {
-            session = try Session(variant: variant, rules: rules, geometry: geometry, policy: policy)
+            return try Runner(variant: variant, rules: rules, geometry: geometry, policy: policy)
+                .run(seed: seed, count: count, finished: finished)
         } catch {
             return Divergence(variant: variant, rules: rules, geometry: geometry, seed: seed,
                               operations: [], problem: "zone creation failed: \(error)")
         }
-        var ops: [Operation] = []
-        ops.reserveCapacity(count)
-        for step in 0 ..< count {
-            let op = generator.next(live: session.model.liveAllocations)
-            ops.append(op)
-            if session.step(op, full: step == count - 1) != nil {
-                let shrunk = shrink(variant: variant, rules: rules, geometry: geometry,
-                                    operations: ops, policy: policy)
-                return Divergence(variant: variant, rules: rules, geometry: geometry, seed: seed,
-                                  operations: shrunk.operations, problem: shrunk.problem)
-            }
-        }
-        return nil
     }
 
     /// Replays a recorded list; throws the divergence when port and model differ or an
@@ -104,7 +102,7 @@ public enum Differential {
                               _ operations: [Operation]) throws(Divergence) {
         if let (prefix, problem) = firstFailure(variant: variant, rules: rules, geometry: geometry,
                                                 operations: operations,
-                                                policy: CheckPolicy(fullCheckInterval: 1)) {
+                                                policy: CheckPolicy(fullCheckInterval: 1, largeZoneFullCheckInterval: 1)) {
             throw Divergence(variant: variant, rules: rules, geometry: geometry, seed: nil,
                              operations: Array(operations.prefix(prefix)), problem: problem)
         }
@@ -131,7 +129,7 @@ public enum Differential {
     /// while some check still fails; the result fails with every operation needed.
     static func shrink(variant: Variant, rules: ModelRules, geometry: Geometry,
                        operations: [Operation], policy: CheckPolicy) -> (operations: [Operation], problem: String) {
-        let strict = CheckPolicy(fullCheckInterval: 1)
+        let strict = CheckPolicy(fullCheckInterval: 1, largeZoneFullCheckInterval: 1)
         guard let (end, firstProblem) = firstFailure(variant: variant, rules: rules, geometry: geometry,
                                                      operations: operations, policy: strict)
         else {
@@ -162,6 +160,66 @@ public enum Differential {
     }
 }
 
+/// Runs seed after seed on one port zone and one model, each run from boot: the zone
+/// goes back to its boot checkpoint and the model to its boot value, so a large zone is
+/// made (and its memory touched) once, not once a seed.
+public final class Runner {
+    let variant: Variant
+    let rules: ModelRules
+    let geometry: Geometry
+    let policy: CheckPolicy
+    private let port: PortZone
+    private let bootModel: BuddyModel
+    private let boot: UnsafeMutableRawPointer
+    /// The flat encodings' buffers, kept from run to run.
+    private var buffers: ([Int], [Int]) = ([], [])
+
+    public init(variant: Variant, rules: ModelRules, geometry: Geometry,
+                policy: CheckPolicy = CheckPolicy()) throws(AllocatorError) {
+        self.variant = variant
+        self.rules = rules
+        self.geometry = geometry
+        self.policy = policy
+        port = try PortZone(variant: variant, geometry: geometry)
+        bootModel = try BuddyModel(rules: rules, geometry: geometry)
+        boot = .allocate(byteCount: port.checkpointSize, alignment: 16)
+        port.saveCheckpoint(into: boot)
+    }
+
+    deinit { boot.deallocate() }
+
+    /// `Differential.run` of one seed.
+    public func run(seed: UInt64, count: Int) -> Divergence? {
+        run(seed: seed, count: count, finished: nil)
+    }
+
+    func run(seed: UInt64, count: Int, finished: ((PortZone) -> Void)?) -> Divergence? {
+        try! port.restoreCheckpoint(from: boot)
+        var generator = OperationGenerator(geometry: geometry, seed: seed)
+        var session = Session(port: port, model: bootModel, policy: policy)
+        swap(&session.portState, &buffers.0)
+        swap(&session.modelState, &buffers.1)
+        defer {
+            swap(&session.portState, &buffers.0)
+            swap(&session.modelState, &buffers.1)
+        }
+        var ops: [Operation] = []
+        ops.reserveCapacity(count)
+        for step in 0 ..< count {
+            let op = generator.next(live: session.live)
+            ops.append(op)
+            if session.step(op, full: step == count - 1) != nil {
+                let shrunk = Differential.shrink(variant: variant, rules: rules, geometry: geometry,
+                                                 operations: ops, policy: policy)
+                return Divergence(variant: variant, rules: rules, geometry: geometry, seed: seed,
+                                  operations: shrunk.operations, problem: shrunk.problem)
+            }
+        }
+        finished?(session.port)
+        return nil
+    }
+}
+
 /// One port zone and one model, stepped together.
 struct Session {
     var port: PortZone
@@ -169,6 +227,8 @@ struct Session {
     let policy: CheckPolicy
     let geometry: Geometry
     var steps = 0
+    /// The live allocations, as the outcomes so far made them.
+    var live: LiveSet
     /// Small zones are compared whole after every operation through the flat state
     /// encoding both sides write; large ones by lists, counters and touched pages.
     let compareEncoded: Bool
@@ -177,11 +237,18 @@ struct Session {
 
     init(variant: Variant, rules: ModelRules, geometry: Geometry,
          policy: CheckPolicy) throws(AllocatorError) {
-        port = try PortZone(variant: variant, geometry: geometry)
-        model = try BuddyModel(rules: rules, geometry: geometry)
+        self.init(port: try PortZone(variant: variant, geometry: geometry),
+                  model: try BuddyModel(rules: rules, geometry: geometry), policy: policy)
+    }
+
+    /// A session over a port zone and a model in the same state.
+    init(port: PortZone, model: BuddyModel, policy: CheckPolicy) {
+        self.port = port
+        self.model = model
         self.policy = policy
-        self.geometry = geometry
+        geometry = port.geometry
         compareEncoded = geometry.zonePages <= 1024
+        live = LiveSet(pages: geometry.zonePages)
     }
 
     /// Applies `op` to both and compares; the description of the first problem, or nil.
@@ -191,6 +258,11 @@ struct Session {
         let modelOutcome = model.apply(op)
         if portOutcome != modelOutcome {
             return "\(op): port \(portOutcome), model \(modelOutcome)"
+        }
+        switch (op, portOutcome) {
+        case (.allocate(let order, _, _), .allocated(let pfn?)): live.insert(pfn: pfn, order: order)
+        case (.free(let pfn, _), .done): live.remove(pfn: pfn)
+        default: break
         }
         if let v = port.violations.first {
             return "\(op): the port recorded \(v)"
@@ -203,22 +275,83 @@ struct Session {
                 + "\(port.reportingWorkQueued ? ", work queued" : ""), model \(model.reportingState)"
                 + "\(model.reportingWorkQueued ? ", work queued" : "")"
         }
-        let everything = full || steps % policy.fullCheckInterval == 0
         if compareEncoded {
+            let everything = full || steps % policy.fullCheckInterval == 0
             port.encodeState(into: &portState)
             model.encodeState(into: &modelState)
             if portState == modelState {
                 return checkInvariants(op, everything: everything)
             }
-        }
-        if let problem = describeDifference(op, everything: everything || compareEncoded) {
-            return problem
-        }
-        if compareEncoded {
+            if let problem = describeDifference(op, everything: true) { return problem }
             let i = portState.indices.first { $0 >= modelState.count || portState[$0] != modelState[$0] } ?? portState.count
             return "\(op): the encoded states differ at index \(i)"
         }
-        return checkInvariants(op, everything: everything)
+        if full || steps % policy.largeZoneFullCheckInterval == 0 {
+            // the whole state through the flat encoding both sides write
+            port.encodeState(into: &portState)
+            model.encodeState(into: &modelState)
+            if portState != modelState {
+                return describeDifference(op, everything: true) ?? "\(op): the encoded states differ"
+            }
+            return checkInvariants(op, everything: true)
+        }
+        return compareChanges(op)
+    }
+
+    /// A large zone after one operation: the counters; of pages, free lists and
+    /// pageblocks, what the model's operation changed (each such page's state and list
+    /// neighbours, each such list's ends, each such pageblock's bits); the model's totals,
+    /// and the soundness of every PG_reported block the operation changed. The whole-zone checks catch, at the next
+    /// interval, a change the port made and the model did not.
+    mutating func compareChanges(_ op: Operation) -> String? {
+        let portCounters = port.counters(), modelCounters = model.counters()
+        if portCounters != modelCounters {
+            return "\(op): counters differ: port \(portCounters), model \(modelCounters)"
+        }
+        let changes = model.latestChanges
+        if !changes.pageblocks.isEmpty {
+            let portBlocks = port.pageblocks()
+            for b in changes.pageblocks where portBlocks[Int(b)] != model.pageblock(Int(b)) {
+                return "\(op): pageblock \(b) differs: port \(portBlocks[Int(b)]), model \(model.pageblock(Int(b)))"
+            }
+        }
+        for p in changes.pfns {
+            let pfn = Int(p)
+            guard pfn < geometry.zonePages else { continue }
+            let modelPage = model.page(pfn)
+            if port.page(pfn) != modelPage {
+                return "\(op): page \(pfn) differs: port \(port.page(pfn).map { state([$0], 0) } ?? "missing"), model \(state([modelPage], 0))"
+            }
+            let portLinks = port.freeListLinks(of: pfn), modelLinks = model.freeListLinks(of: pfn)
+            if portLinks?.before != modelLinks?.before || portLinks?.after != modelLinks?.after {
+                return "\(op): the free-list neighbours of \(pfn) differ: port \(portLinks.map { "\($0)" } ?? "none"), model \(modelLinks.map { "\($0)" } ?? "none")"
+            }
+            if modelPage.flags.contains(.reported), !model.hostDiscarded(contains: pfn ..< pfn + (1 << modelPage.order)) {
+                return "\(op): block \(pfn)+\(1 << modelPage.order) is Reported but the host has not discarded all of it"
+            }
+        }
+        for range in changes.lruRanges {
+            if range.count <= 16 {
+                for pfn in range where port.page(pfn) != model.page(pfn) {
+                    return "\(op): page \(pfn) differs: port \(port.page(pfn).map { state([$0], 0) } ?? "missing"), model \(state([model.page(pfn)], 0))"
+                }
+                continue
+            }
+            let portPages = port.pages(in: range), modelPages = model.pages(in: range)
+            if portPages != modelPages {
+                let i = portPages.indices.first { $0 >= modelPages.count || portPages[$0] != modelPages[$0] } ?? portPages.count
+                return "\(op): page \(range.lowerBound + i) differs: port \(state(portPages, i)), model \(state(modelPages, i))"
+            }
+        }
+        for list in changes.lists {
+            let p = port.freeListEnds(Int(list)), m = model.freeListEnds(Int(list))
+            if p?.first != m?.first || p?.last != m?.last {
+                let name = "order \(Int(list) / MigrateType.count) \(MigrateType(rawValue: Int(list) % MigrateType.count)!)"
+                return "\(op): the ends of the \(name) list differ: port \(p.map { "\($0)" } ?? "empty"), model \(m.map { "\($0)" } ?? "empty")"
+            }
+        }
+        if let first = model.checkTotals().first { return "\(op): invariant: \(first)" }
+        return nil
     }
 
     /// The first observable difference between port and model, described.
@@ -237,11 +370,13 @@ struct Session {
             return "\(op): pageblock \(pb) differs: port \(portBlocks[pb]), model \(modelBlocks[pb])"
         }
         let range = everything ? 0 ..< geometry.zonePages : model.touchedRange
-        if !range.isEmpty {
-            let portPages = port.pages(in: range), modelPages = model.pages(in: range)
+        // a chunk at a time, so a large zone's pages are never all copied at once
+        for start in stride(from: range.lowerBound, to: range.upperBound, by: 1024) {
+            let chunk = start ..< min(start + 1024, range.upperBound)
+            let portPages = port.pages(in: chunk), modelPages = model.pages(in: chunk)
             if portPages != modelPages {
                 let i = portPages.indices.first { $0 >= modelPages.count || portPages[$0] != modelPages[$0] } ?? portPages.count
-                let pfn = range.lowerBound + i
+                let pfn = chunk.lowerBound + i
                 return "\(op): page \(pfn) differs: port \(state(portPages, i)), model \(state(modelPages, i))"
             }
         }
@@ -257,13 +392,16 @@ struct Session {
         // Soundness of the port itself: every block it flags Reported is wholly
         // discarded by the host (the model's oracle, equal on both sides so far).
         if everything {
-            let pages = port.pages(in: 0 ..< geometry.zonePages)
-            for (pfn, page) in pages.enumerated() where page.flags.contains(.reported) {
-                guard page.isBuddy else {
-                    return "\(op): port page \(pfn) is Reported but not a free block head"
-                }
-                if !model.hostDiscarded(contains: pfn ..< pfn + (1 << page.order)) {
-                    return "\(op): port block \(pfn)+\(1 << page.order) is Reported but the host has not discarded all of it"
+            for start in stride(from: 0, to: geometry.zonePages, by: 1024) {
+                let chunk = start ..< min(start + 1024, geometry.zonePages)
+                for (i, page) in port.pages(in: chunk).enumerated() where page.flags.contains(.reported) {
+                    let pfn = start + i
+                    guard page.isBuddy else {
+                        return "\(op): port page \(pfn) is Reported but not a free block head"
+                    }
+                    if !model.hostDiscarded(contains: pfn ..< pfn + (1 << page.order)) {
+                        return "\(op): port block \(pfn)+\(1 << page.order) is Reported but the host has not discarded all of it"
+                    }
                 }
             }
         }

@@ -22,8 +22,8 @@ public struct OperationGenerator: Sendable {
         rng = SplitMix64(seed: seed)
     }
 
-    /// The next operation; `live` is pfn -> order of the live allocations.
-    public mutating func next(live: [Int: Int]) -> Operation {
+    /// The next operation, given the live allocations.
+    public mutating func next(live: LiveSet) -> Operation {
         if phaseLeft == 0 {
             phase = Phase.allCases.randomElement(using: &rng)!
             phaseLeft = Int.random(in: 20 ... 200, using: &rng)
@@ -42,10 +42,9 @@ public struct OperationGenerator: Sendable {
             return allocation()
         }
         if roll < alloc + free {
-            // The lowest-pfn order of a dictionary is not stable; sort for reproducibility.
-            let pfns = live.keys.sorted()
-            let pfn = pfns.randomElement(using: &rng)!
-            return .free(pfn: pfn, order: live[pfn]!)
+            // by rank in pfn order, which does not depend on how the set was built
+            let (pfn, order) = live.allocation(rank: Int.random(in: 0 ..< live.count, using: &rng))
+            return .free(pfn: pfn, order: order)
         }
         if roll < alloc + free + report {
             let fail = Int.random(in: 0 ..< 10, using: &rng)
@@ -88,5 +87,67 @@ public struct OperationGenerator: Sendable {
         }
         isolated.insert(pb)
         return .isolate(pageblock: pb)
+    }
+}
+
+/// The live allocations of a zone, pfn -> order, with the allocation of any rank in pfn
+/// order found in time proportional to the zone's size / 512 + 8, not to their number.
+public struct LiveSet: Sendable, Equatable {
+    private var words: [UInt64]
+    /// The members of each run of 8 words (512 pfns).
+    private var runs: [Int32]
+    private var orders: [Int8]
+    public private(set) var count = 0
+
+    public init(pages: Int) {
+        words = Array(repeating: 0, count: (pages + 63) / 64)
+        runs = Array(repeating: 0, count: (pages + 511) / 512)
+        orders = Array(repeating: -1, count: pages)
+    }
+
+    public init(pages: Int, _ allocations: [(pfn: Int, order: Int)]) {
+        self.init(pages: pages)
+        for a in allocations { insert(pfn: a.pfn, order: a.order) }
+    }
+
+    public var isEmpty: Bool { count == 0 }
+
+    /// Adds the allocation at `pfn`, or gives the one there its new order.
+    public mutating func insert(pfn: Int, order: Int) {
+        let fresh = orders[pfn] < 0
+        orders[pfn] = Int8(order)
+        guard fresh else { return }
+        words[pfn >> 6] |= 1 << UInt64(pfn & 63)
+        runs[pfn >> 9] += 1
+        count += 1
+    }
+
+    public mutating func remove(pfn: Int) {
+        guard orders[pfn] >= 0 else { return }
+        orders[pfn] = -1
+        words[pfn >> 6] &= ~(1 << UInt64(pfn & 63))
+        runs[pfn >> 9] -= 1
+        count -= 1
+    }
+
+    public func order(at pfn: Int) -> Int? { orders[pfn] < 0 ? nil : Int(orders[pfn]) }
+
+    /// The allocation of rank `k` (0-based) in ascending pfn order.
+    public func allocation(rank k: Int) -> (pfn: Int, order: Int) {
+        precondition(k >= 0 && k < count)
+        var left = k, run = 0
+        while left >= Int(runs[run]) {
+            left -= Int(runs[run])
+            run += 1
+        }
+        var w = run * 8
+        while left >= words[w].nonzeroBitCount {
+            left -= words[w].nonzeroBitCount
+            w += 1
+        }
+        var bits = words[w]
+        for _ in 0 ..< left { bits &= bits - 1 }
+        let pfn = w * 64 + bits.trailingZeroBitCount
+        return (pfn, Int(orders[pfn]))
     }
 }

@@ -40,13 +40,13 @@ public enum Campaign {
             let script = ScriptedWorkload(name: "campaign", steps: [])
             var a = try Lane(variant: base, geometry: geometry, workload: script)
             var b = try Lane(variant: variant, geometry: geometry, workload: script)
-            var live: [Int: Int] = [:]
+            var live = LiveSet(pages: geometry.zonePages)
             var differed = false
             for step in 0 ..< operations {
                 let op = generator.next(live: live)
                 let ra = try a.take(op), rb = try b.take(op)
-                if case .allocated(let pfn?) = ra.outcome, case .allocate(let order, _, _) = op { live[pfn] = order }
-                if case .free(let pfn, _) = op, ra.outcome == .done { live[pfn] = nil }
+                if case .allocated(let pfn?) = ra.outcome, case .allocate(let order, _, _) = op { live.insert(pfn: pfn, order: order) }
+                if case .free(let pfn, _) = op, ra.outcome == .done { live.remove(pfn: pfn) }
                 let differs = Observable.differences(ra, rb, geometry: geometry)
                 for o in differs { result.stepsDiffering[o.rawValue, default: 0] += 1 }
                 if !differs.isEmpty && !differed {

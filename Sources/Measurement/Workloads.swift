@@ -176,9 +176,7 @@ public struct RandomMix: Workload {
     public mutating func next(_ view: WorkloadView) -> Operation? {
         steps += 1
         if steps > total { return nil }
-        var live: [Int: Int] = [:]
-        for a in view.live { live[a.pfn] = a.order }
-        let op = generator.next(live: live)
+        let op = generator.next(live: LiveSet(pages: generator.geometry.zonePages, view.live))
         switch op {
         case .isolate(let pb): return view.isolated.contains(pb) ? .idle(failing: []) : op
         case .unisolate(let pb): return view.isolated.contains(pb) ? op : .idle(failing: [])

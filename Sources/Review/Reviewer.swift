@@ -92,7 +92,7 @@ public enum Reviewer {
                                        counts: counts, lineMap: lineMap, baseline: baseline)
 
         var model: ModelReview?
-        if let rules = KnownPatches.rules(for: patches.map(\.patch)), base.isEmpty {
+        if let rules = modelRules(for: patches), base.isEmpty {
             progress?("the variant against the model's rules \(rules)")
             model = modelCheck(built.variant, rules: rules, options: options)
         }
@@ -174,6 +174,12 @@ public enum Reviewer {
         } catch {
             throw .apply(error.description)
         }
+    }
+
+    /// The rules the model carries for a series of one known patch (known-patches.txt),
+    /// nil for any other series.
+    public static func modelRules(for patches: [ReviewedPatch]) -> ModelRules? {
+        KnownPatches.rules(for: patches.map(\.patch))
     }
 
     /// The variant `patches` make of the baseline, built (or taken from the cache) and

@@ -62,8 +62,9 @@ func checked(_ geometry: Geometry, threads: Int, seconds: Double) -> Double {
     let start = clock.now
     DispatchQueue.concurrentPerform(iterations: threads) { t in
         var seed = UInt64(1000 * t + 1)
+        let runner = try! Runner(variant: .baseline, rules: .linux73, geometry: geometry)
         while clock.now - start < .seconds(seconds) {
-            if let d = Differential.run(variant: .baseline, rules: .linux73, geometry: geometry, seed: seed, count: 2000) {
+            if let d = runner.run(seed: seed, count: 2000) {
                 fatalError("benchmark run diverged: \(d)")
             }
             counter.add(2000)

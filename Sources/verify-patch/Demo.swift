@@ -29,15 +29,7 @@ struct Demo: ParsableCommand {
     }
 
     static func runScenario(geometry g: Geometry, patch path: String) throws {
-        let variant: Variant
-        do {
-            let patches = try Inputs.readPatches(path).map { ReviewedPatch(label: path, patch: $0) }
-            variant = try Reviewer.build(patches, builder: try VariantBuilder())
-        } catch let error as ReviewError {
-            throw InputError(path: path, problem: error.description)
-        } catch let error as VariantBuildError {
-            throw InputError(path: "variant", problem: error.description)
-        }
+        let variant = try Inputs.buildVariant(patches: [path]).variant
         print("Zone: \(g)")
         print("Scenario: the guest idles until reporting settles; the MAX_PAGE_ORDER blocks at")
         print("the head of the list that are not Reported (at least one block) are allocated, so")

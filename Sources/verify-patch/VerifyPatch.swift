@@ -18,7 +18,7 @@ struct VerifyPatch: ParsableCommand {
               1  an object lacks the patch or carries only part of it, or a check failed
               2  bad input or usage
             """,
-        subcommands: [Overview.self, Check.self, Functions.self, ReviewCommand.self, VariantCommand.self, Symbols.self, Apply.self, Drift.self, Demo.self],
+        subcommands: [Overview.self, Check.self, Functions.self, ReviewCommand.self, VariantCommand.self, ExploreCommand.self, CampaignCommand.self, MergeCommand.self, Symbols.self, Apply.self, Drift.self, Demo.self],
         defaultSubcommand: Overview.self
     )
 

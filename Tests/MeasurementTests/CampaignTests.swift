@@ -22,18 +22,18 @@ struct CampaignTests {
         var generator = OperationGenerator(geometry: geometry, seed: seed)
         var lane = try Lane(variant: .baseline, geometry: geometry,
                             workload: ScriptedWorkload(name: "scan", steps: []), invariantInterval: Int.max)
-        var live: [Int: Int] = [:]
+        var live = LiveSet(pages: geometry.zonePages)
         for step in 1 ... operations {
             let op = generator.next(live: live)
             let before = lane.zone.pages(in: 0 ..< geometry.zonePages)
             let outcome = try lane.take(op).outcome
             if case .allocated(let pfn?) = outcome, case .allocate(let order, _, _) = op {
-                live[pfn] = order
+                live.insert(pfn: pfn, order: order)
                 if before[pfn].isBuddy && before[pfn].flags.contains(.reported) && before[pfn].order > order {
                     return step
                 }
             }
-            if case .free(let pfn, _) = op, outcome == .done { live[pfn] = nil }
+            if case .free(let pfn, _) = op, outcome == .done { live.remove(pfn: pfn) }
         }
         return nil
     }

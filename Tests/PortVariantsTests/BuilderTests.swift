@@ -26,14 +26,14 @@ import Testing
         let a = try PortZone(variant: .baseline, geometry: geometry)
         let b = try PortZone(variant: built.variant, geometry: geometry)
         var generator = OperationGenerator(geometry: geometry, seed: 7)
-        var live: [Int: Int] = [:]
+        var live = LiveSet(pages: geometry.zonePages)
         var sa: [Int] = [], sb: [Int] = []
         for _ in 0 ..< 2000 {
             let op = generator.next(live: live)
             let ra = a.applyForTest(op), rb = b.applyForTest(op)
             #expect(ra == rb)
-            if case .allocate(let order, _, _) = op, let pfn = ra { live[pfn] = order }
-            if case .free(let pfn, _) = op { live[pfn] = nil }
+            if case .allocate(let order, _, _) = op, let pfn = ra { live.insert(pfn: pfn, order: order) }
+            if case .free(let pfn, _) = op { live.remove(pfn: pfn) }
             a.encodeState(into: &sa)
             b.encodeState(into: &sb)
             try #require(sa == sb)

@@ -39,6 +39,7 @@ enum bport_status {
 	BPORT_EREENTERED = -11,       /* called from inside this zone's reporting pass */
 	BPORT_ESYSTEM = -12,          /* the harness could not get memory */
 	BPORT_EVARIANT = -13,         /* a table of entry points of another ABI or layout */
+	BPORT_ENOFREEBLOCK = -14,     /* no free block starts at the pfn */
 };
 
 /* Bits of enum bport_alloc_flag, the alloc_flags that reach the buddy lists. */
@@ -171,6 +172,16 @@ void bport_read_pageblocks(const struct bport_zone *zone,
 uint64_t bport_read_free_list(const struct bport_zone *zone, uint32_t order,
 			      uint32_t migratetype, uint64_t *out, uint64_t cap);
 void bport_read_counters(const struct bport_zone *zone, struct bport_counters *out);
+/*
+ * A free-list member's neighbours: each the neighbour's pfn, or -1 - (order * 6 +
+ * migratetype) for the head of its list (order, migratetype). BPORT_ENOFREEBLOCK when no
+ * free block starts at pfn, BPORT_EPFN outside the zone.
+ */
+int bport_read_list_links(const struct bport_zone *zone, uint64_t pfn, int64_t *before,
+			  int64_t *after);
+/* The first and last pfns of a free list, -1 when it is empty. */
+int bport_read_list_ends(const struct bport_zone *zone, uint32_t order, uint32_t migratetype,
+			 int64_t *first, int64_t *last);
 /*
  * Everything the read functions above show, as one array of int64: the counters
  * (nr_free_pages, nr_free_pages_blocks, nr_free_cma_pages, nr_free_highatomic,
