@@ -133,13 +133,13 @@ enum Probes {
     static func generated(geometry: Geometry, seed: UInt64, operations: Int, variant: Variant) throws -> [BuddyTypes.Operation] {
         let zone = try PortZone(variant: variant, geometry: geometry)
         var generator = OperationGenerator(geometry: geometry, seed: seed)
-        var live: [Int: Int] = [:]
+        var live = LiveSet(pages: geometry.zonePages)
         var ops: [BuddyTypes.Operation] = []
         for _ in 0 ..< operations {
             let op = generator.next(live: live)
             let outcome = zone.run(op)
-            if case .allocated(let pfn?) = outcome, case .allocate(let order, _, _) = op { live[pfn] = order }
-            if case .free(let pfn, _) = op, outcome == .done { live[pfn] = nil }
+            if case .allocated(let pfn?) = outcome, case .allocate(let order, _, _) = op { live.insert(pfn: pfn, order: order) }
+            if case .free(let pfn, _) = op, outcome == .done { live.remove(pfn: pfn) }
             ops.append(op)
         }
         return ops
