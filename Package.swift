@@ -77,7 +77,7 @@ let package = Package(
         // they add, behaviour against the base, checks, probes, the commit message.
         .target(name: "Review",
                 dependencies: ["Measurement", "PortVariants", "PatchApplier", "PatchReader", "PortDrift",
-                               "PortSource", "BuddyModel", "Differential"],
+                               "PortSource", "BuddyModel", "Differential", "Exploration"],
                 exclude: ["embed.list", "known-patches.txt"],
                 plugins: ["EmbedFiles"]),
         // The same allocator semantics written from the rules, sharing no code with the port.

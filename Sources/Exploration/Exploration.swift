@@ -111,12 +111,27 @@ public enum Exploration {
     /// The workers a search uses by default: one per core.
     public static var defaultWorkers: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
+    /// Why a search cannot start: the boot state of `variant` has no compact form (the
+    /// variant leaves something on a page that the encoding does not carry).
+    public struct BootRefusal: Error, Sendable, CustomStringConvertible {
+        public var variant: Variant
+        public var refusal: CompactRefusal
+        public var description: String { "the boot state of \(variant) has no compact form: \(refusal)" }
+    }
+
+    /// Throws `BootRefusal` when a new zone of `variant` cannot be encoded compactly.
+    static func checkBoot(_ variant: Variant, geometry: Geometry) throws {
+        let zone = try PortZone(variant: variant, geometry: geometry)
+        if case .failure(let why) = zone.compactEncoding() { throw BootRefusal(variant: variant, refusal: why) }
+    }
+
     /// Explores from the boot state; stops once `maxStates` states are known (with more
     /// than one worker, a few more may be).
     public static func explore(variant: Variant, geometry: Geometry, name: String,
                                alphabet: ExplorationAlphabet, maxStates: Int = 50_000_000,
                                workers: Int = defaultWorkers, shard: Shard? = nil,
                                progress: Progress? = nil) throws -> ExplorationResult {
+        try checkBoot(variant, geometry: geometry)
         let clock = ContinuousClock()
         let start = clock.now
         let zones = try (0 ..< workers).map { _ in try ZoneWorker(variant: variant, geometry: geometry, alphabet: alphabet) }

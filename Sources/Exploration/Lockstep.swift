@@ -72,6 +72,8 @@ extension Exploration {
     public static func lockstep(_ a: Variant, _ b: Variant, geometry: Geometry, name: String,
                                 alphabet: ExplorationAlphabet, maxStates: Int = 50_000_000,
                                 workers: Int = defaultWorkers, progress: Progress? = nil) throws -> LockstepResult {
+        try checkBoot(a, geometry: geometry)
+        try checkBoot(b, geometry: geometry)
         let clock = ContinuousClock()
         let start = clock.now
         let pairs = try (0 ..< workers).map { _ in try LockstepWorker(a, b, geometry: geometry, alphabet: alphabet) }

@@ -5,6 +5,7 @@
 
 import Foundation
 import BuddyTypes
+import Exploration
 import Measurement
 
 extension ReviewReport {
@@ -158,6 +159,16 @@ extension ReviewReport {
             if let at = f.location { out.append("    at \(at)".wrapped(width: 78, indent: "      ")) }
             out.append("    again on a new zone after these \(f.replay.count) operations:")
             out += Self.ops(f.replay, indent: "      ")
+        }
+
+        if let l = lockstep {
+            out.append("")
+            out.append("Base and variant explored in lockstep on \(l.geometry) (every state both reach by the same operations, checked in each):".wrapped(width: 78, indent: "  "))
+            out.append(ExplorationText.lockstep(l))
+        }
+        if let why = lockstepRefused {
+            out.append("")
+            out.append("Base and variant not explored in lockstep: \(why)".wrapped(width: 78, indent: "  "))
         }
 
         out.append("")

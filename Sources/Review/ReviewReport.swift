@@ -7,6 +7,7 @@
 // renderings all come from this value.
 
 import BuddyTypes
+import Exploration
 import Measurement
 
 /// The review's answer.
@@ -108,5 +109,11 @@ public struct ReviewReport: Sendable, Codable, Equatable {
     public var workloads: [WorkloadComparison]
     public var campaign: CampaignResult
     public var probes: [ProbeReview]
+    /// Base and variant explored in lockstep on a tiny zone: pairs of states reached by
+    /// the same operations, those whose observable states differ, a shortest way to
+    /// the first.
+    public var lockstep: LockstepResult?
+    /// Why the lockstep exploration could not start, when it could not.
+    public var lockstepRefused: String?
     public var model: ModelReview?
 }

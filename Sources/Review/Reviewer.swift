@@ -10,6 +10,7 @@
 import BuddyModel
 import BuddyPort
 import Differential
+import Exploration
 import Foundation
 import Measurement
 import PatchApplier
@@ -35,6 +36,12 @@ public struct ReviewOptions: Sendable {
     public var modelSeeds = 40
     /// The directed probes of added code that never ran.
     public var probes = ProbeOptions()
+    /// The lockstep exploration of base and variant: the geometry, its operations (the
+    /// default alphabet of `verify-patch explore`) and the bound on pairs of states;
+    /// nil geometry: none.
+    public var exploration: (name: String, geometry: Geometry)? = ("tiny16", .tiny16)
+    public var explorationAlphabet = ExplorationAlphabet(orders: 1 ... 3)
+    public var explorationStates = 1_000_000
 
     public init() {}
 }
@@ -97,6 +104,18 @@ public enum Reviewer {
             model = modelCheck(built.variant, rules: rules, options: options)
         }
 
+        var lockstep: LockstepResult?
+        var lockstepRefused: String?
+        if let (name, geometry) = options.exploration {
+            progress?("base and variant in lockstep on \(name)")
+            do {
+                lockstep = try Exploration.lockstep(baseRun, plain, geometry: geometry, name: name,
+                                                    alphabet: options.explorationAlphabet,
+                                                    maxStates: options.explorationStates)
+            } catch let refusal as Exploration.BootRefusal {
+                lockstepRefused = refusal.description
+            }
+        }
         var probes = try Probes.probe(hunks, variant: applied, counts: counts, built: built, plain: plain,
                                       base: baseRun, seed: options.seed, options: options.probes,
                                       toolchain: builder.toolchain, progress: progress)
@@ -105,7 +124,8 @@ public enum Reviewer {
         var report = ReviewReport(verdict: .unchanged, reasons: [], base: baseRun.name, variant: built.variant.name,
                                   seed: options.seed,
                                   patches: [], hunks: hunks, workloads: workloads, campaign: campaign,
-                                  probes: probes, model: model)
+                                  probes: probes, lockstep: lockstep,
+                                  lockstepRefused: lockstepRefused, model: model)
         report.patches = patches.map {
             PatchReview(label: $0.label, title: $0.patch.title, author: $0.patch.author,
                         message: CommitMessage.measure($0.patch.message ?? "", report: report))
@@ -222,6 +242,9 @@ public enum Reviewer {
                 broken.append("directed probe of hunk \(p.hunk) on \(p.reachedOn ?? "?"), step \(f.step): \(f.kind.rawValue): \(f.what)")
             }
         }
+        for v in report.lockstep?.violations ?? [] {
+            broken.append("lockstep exploration on \(report.lockstep!.geometry), after \(v.operations.count) operations: \(v.problem)")
+        }
         if !broken.isEmpty { return (.broken, broken) }
         var changed: [String] = []
         for w in report.workloads {
@@ -235,8 +258,12 @@ public enum Reviewer {
         for p in report.probes where p.differs {
             changed.append("directed probe of hunk \(p.hunk) on \(p.reachedOn ?? "?"): base and variant differ after its \(p.reaching.count) operations")
         }
+        if let l = report.lockstep, l.differing > 0 {
+            changed.append("lockstep exploration on \(l.geometry): \(l.differing) of \(l.states) pairs of states differ; the first after \(l.first?.operations.count ?? 0) operations")
+        }
         if !changed.isEmpty { return (.changed, changed) }
         let steps = report.workloads.reduce(0) { $0 + $1.variant.steps } + report.campaign.operations
-        return (.unchanged, ["no difference in \(steps) operations"])
+        let explored = report.lockstep.map { " and \($0.states) explored states of \($0.geometry)\($0.closed ? " (all it reaches)" : " (bound reached)")" } ?? ""
+        return (.unchanged, ["no difference in \(steps) operations\(explored)"])
     }
 }

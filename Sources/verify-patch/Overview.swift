@@ -33,14 +33,16 @@ struct Overview: ParsableCommand {
         if !output.json {
             do { try Demo.runScenario(geometry: .x86_64, patch: patchPath) } catch is ExitCode { scenarioFailed = true }
             print("")
-            // The short review runs on tiny64 with a short campaign, so that the default
-            // run stays quick; `verify-patch review` runs x86-64 too.
+            // The short review runs on tiny64 with a short campaign and no lockstep
+            // exploration, so that the default run stays quick; `verify-patch review` runs
+            // x86-64 too and explores tiny16.
             var options = ReviewOptions()
             options.geometries = [("tiny64", .tiny64)]
             options.campaignSeeds = 10
             options.campaignOperations = 1000
             options.modelSeeds = 10
             options.probes.runs = 40
+            options.exploration = nil
             let review = try ReviewCommand.review([ReviewedPatch(label: patchPath, patch: patch)], base: [],
                                                   options: options)
             print(review.shortText)

@@ -16,7 +16,9 @@ struct ReviewCommand: ParsableCommand {
             builds the variant with the C compiler on PATH (CC, else clang) with coverage
             counters, caches it (VERIFY_PATCH_CACHE, else ~/.cache/verify-patch), and runs
             named workloads and the differential generator on the base and the variant side
-            by side with a host that remembers what it discarded. Reports every hunk (in
+            by side with a host that remembers what it discarded, then explores every
+            state of tiny16 both reach by the same operations (up to a million pairs).
+            Reports every hunk (in
             the port or not modelled, kernel 7.3.4 lines, how often each added line and
             each condition ran), what differs and a minimal replay of it, the checks on the
             variant (kernel checks, invariants, soundness of PG_reported), the effect per

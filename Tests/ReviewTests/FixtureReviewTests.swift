@@ -17,11 +17,18 @@ struct FixtureReviewTests {
     static let dir = "fixtures/patches/review/"
 
     // A pure refactor (a local names &page[size] in expand()): every added line runs,
-    // 18,454 operations show nothing different.
+    // 18,454 operations show nothing different, and in the optimised build neither does
+    // any of the 924,798 states of tiny16 the lockstep exploration reaches.
     @Test func refactorIsUnchanged() throws {
         let r = try review([Self.dir + "01-expand-name-buddy.patch"])
         #expect(r.verdict == .unchanged)
-        #expect(r.reasons == ["no difference in 18454 operations"])
+        if optimizedBuild {
+            #expect(r.reasons == ["no difference in 18454 operations and 924798 explored states of tiny16 (all it reaches)"])
+            #expect(r.lockstep.map { [$0.states, $0.differing, $0.violations.count] } == [924_798, 0, 0])
+            #expect(r.lockstep?.closed == true)
+        } else {
+            #expect(r.reasons == ["no difference in 18454 operations"])
+        }
         #expect(r.hunks.map(\.function) == ["expand", "expand"])
         #expect(r.hunks.map(\.exercised) == [true, true])
         #expect(r.hunks.map(\.kernelLines) == [["mm/page_alloc.c:1721-1726"], ["mm/page_alloc.c:1734-1740"]])
@@ -130,9 +137,11 @@ struct FixtureReviewTests {
         let r = try review([Self.dir + "09-expand-split-buddies-to-tail.patch"])
         #expect(r.verdict == .unchanged)
         #expect(r.hunks.map(\.exercised) == [true])
+        #expect(r.lockstep.map { [$0.states, $0.differing] } == [924_798, 0])
     }
 
-    // Reverts of three merged patches: each is unchanged on tiny64 (r2's bug needs
+    // Reverts of three merged patches: each is unchanged on tiny64 and in every state of
+    // tiny16 the lockstep exploration reaches (r2's bug needs
     // MAX_PAGE_ORDER >= pageblock_order + 2, which tiny64 does not have).
     @Test(.enabled(if: optimizedBuild), arguments: ["r1-revert-split-large-buddy-pfn-to-page.patch",
                                                     "r2-revert-change-all-pageblocks-migratetype.patch",
@@ -141,6 +150,7 @@ struct FixtureReviewTests {
         let r = try review([Self.dir + name])
         #expect(r.verdict == .unchanged)
         #expect(r.hunks.allSatisfy { $0.applied && $0.exercised == true })
+        #expect(r.lockstep.map { [$0.states, $0.differing] } == [924_798, 0])
     }
 
     // A real debugging patch calls pr_warn() and current, which the port does not have:

@@ -39,6 +39,7 @@ struct ProbeReviewTests {
             "the variant fails a check at step 3: soundness: block 0+8 is PG_reported but the host does not hold pfn 4 as discarded",
         ])
         #expect(r.verdict == .broken)
-        #expect(r.reasons == ["directed probe of hunk 3 on tiny16, step 3: soundness: block 0+8 is PG_reported but the host does not hold pfn 4 as discarded"])
+        #expect(r.reasons == ["directed probe of hunk 3 on tiny16, step 3: soundness: block 0+8 is PG_reported but the host does not hold pfn 4 as discarded",
+                              "lockstep exploration on tiny16, after 3 operations: baseline + fixtures/patches/review/03-merge-keeps-reported.patch: reported block at 0 of order 3 is not wholly discarded by the host"])
     }
 }

@@ -63,6 +63,15 @@ struct SeedReviewTests {
         #expect(probe.callers.last?.before.first == "del_page_from_free_list(buddy, zone, order,")
         #expect(probe.findings == ["none could be made: 24000 operations in 40 runs of 300 on each of tiny16 and tiny64 never ran port/mm/page_alloc.c:506",
                                    "in those runs split_large_buddy() ran 8078 times; the condition `reported` (port/mm/page_alloc.c:505) was false in all 8708 evaluations"])
+        // In lockstep on tiny16 the first pair that differs is three operations away: an
+        // order-1 allocation splits 0+8, the pass reports 2+2, 4+4 and 8+8, an
+        // unmovable order-1 allocation splits 8+8, whose pieces 10+2 and 12+4 keep
+        // PG_reported in the variant only.
+        let lockstep = try #require(r.lockstep)
+        #expect(lockstep.closed == false && lockstep.states >= 1_000_000 && lockstep.violations.isEmpty)
+        #expect(lockstep.first?.operations == [".allocate(order: 1, migratetype: .movable, flags: [])", ".idle(failing: [])",
+                                               ".allocate(order: 1, migratetype: .unmovable, flags: [])"])
+        #expect(lockstep.first?.differs == [.reportedFlags])
         #expect(r.model?.rules == "propagate-reported-on-split")
         #expect(r.model.map { [$0.seeds, $0.operations] } == [10, 1000])
         #expect(r.model?.divergence == nil)

@@ -6,8 +6,9 @@ import Review
 import TestVariants
 
 /// The review the tests run: the workloads on tiny64 only and a short differential
-/// campaign and 40 probe runs a geometry, so that a review takes seconds; the CLI's
-/// default runs x86-64 too, and 200 probe runs.
+/// campaign, 40 probe runs a geometry and a bounded lockstep exploration, so that a
+/// review takes seconds; the CLI's default runs x86-64 too, 200 probe runs and up to a
+/// million pairs of states.
 func smallOptions() -> ReviewOptions {
     var options = ReviewOptions()
     options.geometries = [("tiny64", .tiny64)]
@@ -15,6 +16,11 @@ func smallOptions() -> ReviewOptions {
     options.campaignOperations = 1000
     options.modelSeeds = 10
     options.probes.runs = 40
+    // The lockstep exploration of tiny16 (orders 1-3) in the optimised build, up to
+    // a million pairs of states: a patch that changes nothing closes at the baseline's
+    // 924,798 states.
+    options.exploration = optimizedBuild ? ("tiny16", .tiny16) : nil
+    options.explorationStates = 1_000_000
     return options
 }
 
