@@ -67,11 +67,16 @@ struct SeedReviewTests {
         // order-1 allocation splits 0+8, the pass reports 2+2, 4+4 and 8+8, an
         // unmovable order-1 allocation splits 8+8, whose pieces 10+2 and 12+4 keep
         // PG_reported in the variant only.
-        let lockstep = try #require(r.lockstep)
-        #expect(lockstep.closed == false && lockstep.states >= 1_000_000 && lockstep.violations.isEmpty)
-        #expect(lockstep.first?.operations == [".allocate(order: 1, migratetype: .movable, flags: [])", ".idle(failing: [])",
-                                               ".allocate(order: 1, migratetype: .unmovable, flags: [])"])
-        #expect(lockstep.first?.differs == [.reportedFlags])
+        // (The lockstep exploration runs in the optimised build only.)
+        if optimizedBuild {
+            let lockstep = try #require(r.lockstep)
+            #expect(lockstep.closed == false && lockstep.states >= 1_000_000 && lockstep.violations.isEmpty)
+            #expect(lockstep.first?.operations == [".allocate(order: 1, migratetype: .movable, flags: [])", ".idle(failing: [])",
+                                                   ".allocate(order: 1, migratetype: .unmovable, flags: [])"])
+            #expect(lockstep.first?.differs == [.reportedFlags])
+        } else {
+            #expect(r.lockstep == nil)
+        }
         #expect(r.model?.rules == "propagate-reported-on-split")
         #expect(r.model.map { [$0.seeds, $0.operations] } == [10, 1000])
         #expect(r.model?.divergence == nil)
