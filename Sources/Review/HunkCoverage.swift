@@ -102,31 +102,43 @@ enum HunkCoverage {
         return parts.joined(separator: " ")
     }
 
+    /// What kept `line` of `file` from running, as far as `counts` show: the function
+    /// that holds it, how often that function ran, and the last condition before the
+    /// line in the function with an outcome that never happened. Nil when no function
+    /// holds the line.
+    static func blocking(line: Int, file: String, text: [String], counts: CoverageCounts)
+        -> (function: PortFunction, entry: Int, condition: BranchCoverage?)? {
+        guard let function = PortLayout.functions(in: text).first(where: { $0.lines.contains(line) }) else { return nil }
+        let fileCounts = counts.files[file]
+        let entry = function.lines.compactMap { fileCounts?.lines[$0] }.first ?? 0
+        let condition = (fileCounts?.branches ?? []).filter {
+            function.lines.contains($0.line) && $0.line <= line && ($0.trueCount == 0 || $0.falseCount == 0)
+        }.max { ($0.line, $0.column) < ($1.line, $1.column) }
+        return (function, entry, condition)
+    }
+
+    /// "the condition `reported` (port/mm/page_alloc.c:505)".
+    static func describe(_ b: BranchCoverage, file: String, text: [String]) -> String {
+        "the condition `\(condition(b, in: text))` (\(file):\(b.line))"
+    }
+
+    static func times(_ n: Int, _ what: String) -> String { "\(n) \(what)\(n == 1 ? "" : "s")" }
+
     /// Why the first added line that never ran did not: its function never ran, or the
     /// nearest condition before it in that function had an outcome that never happened.
     static func whyNotRun(_ review: HunkReview, variant: PortVariant, counts: CoverageCounts) -> String {
         guard let unrun = review.addedLines.first(where: { $0.count == 0 }) else { return "" }
         let text = variant.text.lines(of: unrun.file) ?? []
-        let functions = PortLayout.functions(in: text)
-        let file = counts.files[unrun.file]
         let where_ = "\(unrun.file):\(unrun.line) `\(unrun.text)`"
-        guard let function = functions.first(where: { $0.lines.contains(unrun.line) }) else {
+        guard let (function, entry, condition) = blocking(line: unrun.line, file: unrun.file, text: text, counts: counts) else {
             return "\(where_) never ran"
         }
-        let entry = function.lines.compactMap { file?.lines[$0] }.first ?? 0
         if entry == 0 {
             return "\(where_) never ran: \(function.name)() never ran"
         }
-        let candidates = (file?.branches ?? []).filter {
-            function.lines.contains($0.line) && $0.line <= unrun.line && ($0.trueCount == 0 || $0.falseCount == 0)
-        }
-        if let b = candidates.max(by: { ($0.line, $0.column) < ($1.line, $1.column) }) {
-            let never = b.trueCount == 0 ? "true" : "false"
-            let evaluations = b.trueCount + b.falseCount
-            return "\(where_) never ran: the condition `\(condition(b, in: text))` (\(unrun.file):\(b.line)) "
-                + "was never \(never) in \(evaluations) evaluation\(evaluations == 1 ? "" : "s"); "
-                + "\(function.name)() ran \(entry) time\(entry == 1 ? "" : "s")"
-        }
-        return "\(where_) never ran though \(function.name)() ran \(entry) time\(entry == 1 ? "" : "s")"
+        let ran = "\(function.name)() ran \(times(entry, "time"))"
+        guard let b = condition else { return "\(where_) never ran though \(ran)" }
+        return "\(where_) never ran: \(describe(b, file: unrun.file, text: text)) "
+            + "was never \(b.trueCount == 0 ? "true" : "false") in \(times(b.trueCount + b.falseCount, "evaluation")); \(ran)"
     }
 }

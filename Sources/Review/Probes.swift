@@ -204,20 +204,16 @@ enum Probes {
         return (findings, side.firstDifference != nil, side.variant.failures)
     }
 
-    /// Why no run reached the line, as far as the probe's own counts show: the
-    /// function's entry count and the last condition before the line in it with an
-    /// outcome that never happened, over every run.
+    /// Why no run reached the line, as far as the probe's own counts over every run
+    /// show (`HunkCoverage.blocking`).
     static func unreached(_ review: ProbeReview, counts: CoverageCounts, text: [String]) -> [String] {
         var findings = ["none could be made: \(review.operations) operations in \(review.runs) runs of \(review.operationsPerRun) on each of \(review.geometries.joined(separator: " and ")) never ran \(review.file):\(review.line)"]
-        guard let function = PortLayout.functions(in: text).first(where: { $0.name == review.function }),
-              let file = counts.files[review.file] else { return findings }
-        let entry = function.lines.compactMap { file.lines[$0] }.first ?? 0
-        var why = "in those runs \(review.function)() ran \(entry) time\(entry == 1 ? "" : "s")"
-        let conditions = file.branches.filter { function.lines.contains($0.line) && $0.line <= review.line
-            && ($0.trueCount == 0 || $0.falseCount == 0) }
-        if let b = conditions.max(by: { ($0.line, $0.column) < ($1.line, $1.column) }) {
-            let n = b.trueCount + b.falseCount
-            why += "; the condition `\(HunkCoverage.condition(b, in: text))` (\(review.file):\(b.line)) was \(b.trueCount == 0 ? "false" : "true") in all \(n) evaluation\(n == 1 ? "" : "s")"
+        guard let (function, entry, condition) = HunkCoverage.blocking(line: review.line, file: review.file,
+                                                                        text: text, counts: counts) else { return findings }
+        var why = "in those runs \(function.name)() ran \(HunkCoverage.times(entry, "time"))"
+        if let b = condition {
+            why += "; \(HunkCoverage.describe(b, file: review.file, text: text)) was \(b.trueCount == 0 ? "false" : "true") "
+                + "in all \(HunkCoverage.times(b.trueCount + b.falseCount, "evaluation"))"
         }
         findings.append(why)
         return findings

@@ -242,8 +242,10 @@ public enum Reviewer {
                 broken.append("directed probe of hunk \(p.hunk) on \(p.reachedOn ?? "?"), step \(f.step): \(f.kind.rawValue): \(f.what)")
             }
         }
-        for v in report.lockstep?.violations ?? [] {
-            broken.append("lockstep exploration on \(report.lockstep!.geometry), after \(v.operations.count) operations: \(v.problem)")
+        if let l = report.lockstep {
+            for v in l.violations {
+                broken.append("lockstep exploration on \(l.geometry), after \(v.operations.count) operations: \(v.problem)")
+            }
         }
         if !broken.isEmpty { return (.broken, broken) }
         var changed: [String] = []
